@@ -1,0 +1,145 @@
+"""Application factory of the clinic aftercare shop; `flask --app app` and gunicorn use it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from models import User, db
+from shop.config import INSTANCE_DIR, PROJECT_ROOT, load_config
+from shop.extensions import bootstrap, csrf, login_manager, migrate
+
+ERROR_TITLES = {
+    400: "That request did not make sense",
+    403: "You do not have access to this page",
+    404: "We could not find that page",
+    405: "That action is not allowed here",
+    413: "That upload is too large",
+    429: "Too many requests",
+    500: "Something went wrong on our side",
+}
+
+# The main menu; an entry shows once its blueprint is registered.
+NAV_LINKS = (
+    ("treatments.index", "Treatments"),
+    ("kitfinder.finder", "Kit finder"),
+    ("storefront.kits", "Kits"),
+    ("storefront.products", "Products"),
+    ("consultation.request_form", "Free consultation"),
+    ("basket.view", "Basket"),
+)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure the shop; `config` overrides settings read from the environment."""
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(load_config(config))
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extensions to this app."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        """Reload the signed-in user from the session."""
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def register_blueprints(app: Flask) -> None:
+    """Import and mount the blueprints (imported here to keep the import graph one-way)."""
+    from shop.ops.views import blueprint as ops
+    from shop.storefront.views import blueprint as storefront
+
+    app.register_blueprint(storefront)
+    app.register_blueprint(ops)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Answer errors with the shop's own pages (or JSON for API clients), never a traceback."""
+
+    def wants_json() -> bool:
+        return request.path.startswith(("/api/", "/webhooks/", "/healthz"))
+
+    def render_error(code: int, description: str | None = None):
+        title = ERROR_TITLES.get(code, "Something went wrong")
+        if wants_json():
+            return jsonify(error={"status": code, "title": title, "detail": description}), code
+        return render_template(
+            "errors/error.html", code=code, title=title, description=description
+        ), code
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException):
+        code = error.code or 500
+        response = render_error(code, error.description if code != 500 else None)
+        if code == 405 and getattr(error, "valid_methods", None):
+            body, status = response
+            return body, status, {"Allow": ", ".join(error.valid_methods)}
+        return response
+
+    @app.errorhandler(Exception)
+    def handle_unexpected_error(error: Exception):
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        return render_error(500)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Make money formatting and shop details available to every template."""
+    from shop import labels
+    from shop.money import format_pence
+
+    app.jinja_env.filters["money"] = lambda pence: format_pence(
+        pence, app.config["CURRENCY"], app.config["LOCALE"]
+    )
+
+    app.jinja_env.globals.update(
+        category_label=lambda code: labels.CATEGORY_LABELS.get(code, code),
+        skin_type_label=lambda code: labels.SKIN_TYPE_LABELS.get(code, code),
+        concern_label=lambda code: labels.CONCERN_LABELS.get(code, code),
+        active_label=lambda code: labels.ACTIVE_LABELS.get(code, code),
+        fitzpatrick_range=labels.fitzpatrick_range,
+    )
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.context_processor
+    def shop_details() -> dict[str, Any]:
+        endpoints = app.view_functions.keys()
+        return {
+            "endpoints": endpoints,
+            "nav_links": [(e, label) for e, label in NAV_LINKS if e in endpoints],
+            "shop_name": app.config["SHOP_NAME"],
+            "clinic_address": app.config["CLINIC_ADDRESS"],
+            "clinic_phone": app.config["CLINIC_PHONE"],
+            "clinic_email": app.config["CLINIC_EMAIL"],
+        }
+
+
+def register_commands(app: Flask) -> None:
+    """Add the shop's `flask` commands."""
+    from shop.cli import register
+
+    register(app)

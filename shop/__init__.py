@@ -1,0 +1,1 @@
+"""The clinic aftercare shop: configuration, services, the aftercare engine and blueprints."""

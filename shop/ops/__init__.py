@@ -1,0 +1,1 @@
+"""Operations endpoints such as the health check."""

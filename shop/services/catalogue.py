@@ -1,0 +1,213 @@
+"""Catalogue use cases: browse and filter products, read products, kits and their prices."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+
+from models import Kit, KitItem, Product, ProductSkinType, Treatment, db
+from shop.money import percent_of
+from shop.services.inventory import (
+    Availability,
+    kit_availabilities,
+    product_availability,
+    sellable_by_product,
+)
+
+PRODUCT_SORTS = {
+    "name": (Product.name.asc(), Product.id.asc()),
+    "price-asc": (Product.price_pence.asc(), Product.name.asc(), Product.id.asc()),
+    "price-desc": (Product.price_pence.desc(), Product.name.asc(), Product.id.asc()),
+}
+
+
+@dataclass(frozen=True)
+class ProductFilters:
+    """What a shopper narrowed the catalogue to; None means no restriction."""
+
+    category: str | None = None
+    min_spf: int | None = None
+    fragrance_free: bool = False
+    skin_type: str | None = None
+    sort: str = "name"
+
+
+@dataclass(frozen=True)
+class ProductCard:
+    """A product with its current availability, as lists and pages show it."""
+
+    product: Product
+    availability: Availability
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    """One page of a filtered product listing."""
+
+    cards: list[ProductCard]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        """Return how many pages the listing has (at least one)."""
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+@dataclass(frozen=True)
+class KitPrice:
+    """A kit's price against buying its items one by one, all in pence."""
+
+    items_total_pence: int
+    price_pence: int
+
+    @property
+    def saving_pence(self) -> int:
+        """Return how much the kit saves over buying the items separately."""
+        return max(self.items_total_pence - self.price_pence, 0)
+
+
+@dataclass(frozen=True)
+class KitCard:
+    """A kit with its price and current availability."""
+
+    kit: Kit
+    price: KitPrice
+    availability: Availability
+
+
+def kit_price(kit: Kit) -> KitPrice:
+    """Price a kit by its rule: a fixed amount, or a percentage off the sum of its items."""
+    items_total = sum(item.product.price_pence * item.quantity for item in kit.items)
+    if kit.price_rule == "fixed":
+        price = kit.fixed_price_pence or 0
+    else:
+        price = items_total - percent_of(items_total, kit.percent_off or 0)
+    return KitPrice(items_total_pence=items_total, price_pence=price)
+
+
+def _filtered_products(filters: ProductFilters) -> Select:
+    """Build the query of active products matching `filters`."""
+    query = select(Product).where(Product.is_active.is_(True))
+    if filters.category:
+        query = query.where(Product.category == filters.category)
+    if filters.min_spf:
+        query = query.where(Product.spf >= filters.min_spf)
+    if filters.fragrance_free:
+        query = query.where(Product.fragrance_free.is_(True))
+    if filters.skin_type:
+        query = query.where(
+            Product.id.in_(
+                select(ProductSkinType.product_id).where(
+                    ProductSkinType.skin_type == filters.skin_type
+                )
+            )
+        )
+    return query
+
+
+def list_products(filters: ProductFilters, page: int, per_page: int, today: date) -> ProductPage:
+    """Return one page of active products matching `filters`, with availability.
+
+    Three queries whatever the page size: the count, the page, and the stock of its products.
+    """
+    query = _filtered_products(filters)
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    last_page = max(1, math.ceil(total / per_page))
+    page = min(max(page, 1), last_page)
+    products = (
+        db.session.execute(
+            query.order_by(*PRODUCT_SORTS.get(filters.sort, PRODUCT_SORTS["name"]))
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+        .scalars()
+        .all()
+    )
+    sellable = sellable_by_product((product.id for product in products), today)
+    cards = [
+        ProductCard(product, product_availability(sellable[product.id])) for product in products
+    ]
+    return ProductPage(cards=cards, page=page, per_page=per_page, total=total)
+
+
+def get_product(slug: str, today: date) -> tuple[ProductCard, list[KitCard]] | None:
+    """Return an active product with its availability and the active kits it belongs to."""
+    product = db.session.execute(
+        select(Product)
+        .where(Product.slug == slug, Product.is_active.is_(True))
+        .options(selectinload(Product.skin_type_rows))
+    ).scalar_one_or_none()
+    if product is None:
+        return None
+    sellable = sellable_by_product([product.id], today)
+    kits = _load_kits(
+        select(Kit)
+        .where(
+            Kit.is_active.is_(True),
+            Kit.id.in_(select(KitItem.kit_id).where(KitItem.product_id == product.id)),
+        )
+        .order_by(Kit.position, Kit.name)
+    )
+    return ProductCard(product, product_availability(sellable[product.id])), _kit_cards(kits, today)
+
+
+def _load_kits(query: Select) -> list[Kit]:
+    """Run a kit query with items, products and treatments loaded up front (no N+1)."""
+    return list(
+        db.session.execute(
+            query.options(
+                selectinload(Kit.items).selectinload(KitItem.product),
+                selectinload(Kit.treatments),
+            )
+        )
+        .scalars()
+        .all()
+    )
+
+
+def _kit_cards(kits: list[Kit], today: date) -> list[KitCard]:
+    """Price kits and attach their availability."""
+    availability = kit_availabilities(kits, today)
+    return [KitCard(kit, kit_price(kit), availability[kit.id]) for kit in kits]
+
+
+def list_kits(today: date, treatment_slug: str | None = None, featured_only: bool = False):
+    """Return active kits in display order, optionally for one treatment or only featured."""
+    query = select(Kit).where(Kit.is_active.is_(True)).order_by(Kit.position, Kit.name)
+    if treatment_slug:
+        query = query.where(Kit.treatments.any(Treatment.slug == treatment_slug))
+    if featured_only:
+        query = query.where(Kit.is_featured.is_(True))
+    return _kit_cards(_load_kits(query), today)
+
+
+def get_kit(slug: str, today: date) -> KitCard | None:
+    """Return one active kit with its price and availability."""
+    kits = _load_kits(select(Kit).where(Kit.slug == slug, Kit.is_active.is_(True)))
+    return _kit_cards(kits, today)[0] if kits else None
+
+
+def list_treatments() -> list[Treatment]:
+    """Return the treatments in display order."""
+    return list(
+        db.session.execute(select(Treatment).order_by(Treatment.position, Treatment.name))
+        .scalars()
+        .all()
+    )
+
+
+def list_categories() -> list[tuple[str, int]]:
+    """Return the categories that have active products, with how many each has."""
+    rows = db.session.execute(
+        select(Product.category, func.count())
+        .where(Product.is_active.is_(True))
+        .group_by(Product.category)
+        .order_by(Product.category)
+    ).all()
+    return [(category, count) for category, count in rows]

@@ -1,0 +1,1 @@
+"""Public storefront: home, catalogue and kit pages."""

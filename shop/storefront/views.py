@@ -1,0 +1,91 @@
+"""Storefront views: thin wrappers that parse the request, call a service and render."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, render_template, request
+
+from shop.services import catalogue
+from shop.services.catalogue import ProductFilters
+from shop.storefront.forms import ProductFilterForm
+
+blueprint = Blueprint("storefront", __name__)
+
+
+@blueprint.get("/")
+def home():
+    """Show treatments, the way into the kit finder and the featured kits."""
+    today = date.today()
+    return render_template(
+        "storefront/home.html",
+        treatments=catalogue.list_treatments(),
+        featured=catalogue.list_kits(today, featured_only=True),
+    )
+
+
+@blueprint.get("/products")
+def products():
+    """List active products with filters, sorting and pagination; bad values are ignored."""
+    form = ProductFilterForm(request.args)
+    problems: list[str] = []
+    if not form.validate():
+        for field_name, errors in form.errors.items():
+            field = form[field_name]
+            problems.append(f"{field.label.text}: {errors[0]} We ignored that value.")
+            field.data = field.default
+    filters = ProductFilters(
+        category=form.category.data or None,
+        min_spf=int(form.spf.data) if form.spf.data else None,
+        fragrance_free=bool(form.fragrance_free.data),
+        skin_type=form.skin_type.data or None,
+        sort=form.sort.data or "name",
+    )
+    listing = catalogue.list_products(
+        filters,
+        page=form.page.data or 1,
+        per_page=current_app.config["PRODUCTS_PER_PAGE"],
+        today=date.today(),
+    )
+    return render_template(
+        "storefront/products.html",
+        form=form,
+        listing=listing,
+        problems=problems,
+        query_args={k: v for k, v in request.args.items() if k != "page" and k in form},
+    )
+
+
+@blueprint.get("/products/<slug>")
+def product(slug: str):
+    """Show one product with its availability and the kits that contain it."""
+    found = catalogue.get_product(slug, date.today())
+    if found is None:
+        abort(404, description="We do not sell a product at that address.")
+    card, kits = found
+    return render_template("storefront/product.html", card=card, kits=kits)
+
+
+@blueprint.get("/kits")
+def kits():
+    """List the aftercare kits, optionally for one treatment, with prices and availability."""
+    treatments = {treatment.slug: treatment for treatment in catalogue.list_treatments()}
+    wanted = request.args.get("treatment", "")
+    selected = treatments.get(wanted)
+    if wanted and selected is None:
+        flash("We do not know that treatment, so here are all our kits.", "warning")
+    return render_template(
+        "storefront/kits.html",
+        kits=catalogue.list_kits(date.today(), treatment_slug=selected.slug if selected else None),
+        treatments=list(treatments.values()),
+        selected_treatment=selected,
+    )
+
+
+@blueprint.get("/kits/<slug>")
+def kit(slug: str):
+    """Show one kit: its items and what each is for, its price, saving and availability."""
+    card = catalogue.get_kit(slug, date.today())
+    if card is None:
+        abort(404, description="We do not have a kit at that address.")
+    return render_template("storefront/kit.html", card=card)

@@ -1,0 +1,122 @@
+"""Shared fixtures: an app on a test database (SQLite, or PostgreSQL with TEST_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, text
+
+from app import create_app
+from models import db
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def _is_postgres(url: str) -> bool:
+    return url.startswith(("postgres://", "postgresql"))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """The database the suite runs on: TEST_DATABASE_URL, or a fresh SQLite file."""
+    if TEST_DATABASE_URL:
+        return TEST_DATABASE_URL
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    """One application for the whole run, with the schema created once."""
+    application = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "SECRET_KEY": "test-secret-key",
+            "SERVER_NAME": "shop.test",
+        }
+    )
+    with application.app_context():
+        db.drop_all()
+        db.create_all()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _empty_all_tables() -> None:
+    """Delete every row so the next test starts from an empty shop."""
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{table.name}"' for table in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app_ctx(app) -> Iterator:
+    """An application context around one test, with every table emptied afterwards."""
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        _empty_all_tables()
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app_ctx):
+    """A test client for the shop."""
+    return app_ctx.test_client()
+
+
+@pytest.fixture
+def runner(app_ctx):
+    """A runner for the shop's `flask` commands."""
+    return app_ctx.test_cli_runner()
+
+
+@pytest.fixture
+def postgres_url(database_url) -> str:
+    """The PostgreSQL URL of the run; tests that need real concurrency skip without one."""
+    if not _is_postgres(database_url):
+        pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL=postgresql://... to run")
+    return database_url
+
+
+class QueryCounter:
+    """Counts the SQL statements the app sends while active."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app_ctx):
+    """Return a context manager counting the statements run inside it."""
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            counter.statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            yield counter
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+
+    return counting

@@ -1,0 +1,92 @@
+"""Plain helpers that create catalogue rows for tests, with sensible defaults."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+
+from models import Kit, KitItem, Product, ProductSkinType, StockLot, StockMovement, Treatment, db
+
+_sequence = itertools.count(1)
+
+
+def make_product(**fields) -> Product:
+    """Create an active, fragrance-free moisturiser unless told otherwise."""
+    number = next(_sequence)
+    skin_types = fields.pop("skin_types", ["normal"])
+    values = {
+        "sku": f"SKU-{number:04d}",
+        "slug": f"product-{number}",
+        "name": f"Product {number}",
+        "brand": "Test Brand",
+        "category": "moisturiser",
+        "price_pence": 1000,
+        "vat_rate_bp": 2000,
+        "actives": [],
+        "days_per_unit": 14,
+    }
+    values.update(fields)
+    product = Product(**values)
+    product.skin_type_rows = [ProductSkinType(skin_type=s) for s in skin_types]
+    db.session.add(product)
+    db.session.commit()
+    return product
+
+
+def make_lot(
+    product: Product,
+    quantity: int,
+    expires_in_days: int = 365,
+    lot_number: str | None = None,
+    reserved: int = 0,
+) -> StockLot:
+    """Receive a lot of `product` with its receipt movement."""
+    lot = StockLot(
+        product_id=product.id,
+        lot_number=lot_number or f"LOT-{next(_sequence):05d}",
+        expiry_date=date.today() + timedelta(days=expires_in_days),
+        quantity_on_hand=quantity,
+        quantity_reserved=reserved,
+        unit_cost_pence=product.price_pence // 2,
+    )
+    db.session.add(lot)
+    db.session.flush()
+    if quantity:
+        db.session.add(
+            StockMovement(
+                lot_id=lot.id, product_id=product.id, kind="receipt", quantity=quantity
+            )
+        )
+    db.session.commit()
+    return lot
+
+
+def make_treatment(slug: str = "microneedling", name: str = "Micro-needling") -> Treatment:
+    """Create a treatment row (without protocol data)."""
+    treatment = Treatment(slug=slug, name=name, summary=f"About {name}")
+    db.session.add(treatment)
+    db.session.commit()
+    return treatment
+
+
+def make_kit(items: list[tuple[Product, int]], **fields) -> Kit:
+    """Create an active kit of `items` (product, quantity), 10% off unless told otherwise."""
+    number = next(_sequence)
+    treatments = fields.pop("treatments", [])
+    values = {
+        "slug": f"kit-{number}",
+        "name": f"Kit {number}",
+        "price_rule": "percent_off",
+        "percent_off": 10,
+        "concerns": [],
+    }
+    values.update(fields)
+    kit = Kit(**values)
+    kit.items = [
+        KitItem(product=product, quantity=quantity, purpose=f"Use {product.name}", position=i)
+        for i, (product, quantity) in enumerate(items)
+    ]
+    kit.treatments = treatments
+    db.session.add(kit)
+    db.session.commit()
+    return kit

@@ -1,0 +1,33 @@
+"""Money arithmetic and formatting in pence."""
+
+import pytest
+
+from shop.money import format_pence, percent_of, vat_included
+
+
+@pytest.mark.parametrize(
+    ("pence", "text"),
+    [(0, "£0.00"), (5, "£0.05"), (1999, "£19.99"), (123456, "£1,234.56")],
+)
+def test_prices_are_formatted_in_pounds(pence, text):
+    assert format_pence(pence) == text
+
+
+def test_missing_amount_formats_as_empty():
+    assert format_pence(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("pence", "percent", "expected"),
+    [(1000, 10, 100), (4599, 15, 690), (1, 50, 1), (3, 10, 0), (0, 20, 0)],
+)
+def test_percentages_round_half_up_to_the_penny(pence, percent, expected):
+    assert percent_of(pence, percent) == expected
+
+
+@pytest.mark.parametrize(
+    ("gross", "rate_bp", "vat"),
+    [(1200, 2000, 200), (1999, 2000, 333), (1000, 0, 0), (105, 500, 5)],
+)
+def test_vat_is_extracted_from_inclusive_prices(gross, rate_bp, vat):
+    assert vat_included(gross, rate_bp) == vat
