@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from models import User, db
@@ -64,7 +65,9 @@ def register_extensions(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
         """Reload the signed-in user from the session."""
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return db.session.execute(
+            select(User).where(User.session_token == user_id)
+        ).scalar_one_or_none()
 
 
 def register_blueprints(app: Flask) -> None:

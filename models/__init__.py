@@ -1,18 +1,38 @@
 """Database models of the shop; they import nothing from `shop`."""
 
+from models.audit import AuditEntry
 from models.base import Base, db
 from models.catalogue import Kit, KitItem, Product, ProductSkinType, Treatment, kit_treatments
-from models.inventory import StockLot, StockMovement
-from models.people import User
+from models.clinic import ConsultationRequest, Recommendation, RecommendationItem
+from models.inventory import StockLot, StockMovement, StockReceipt
+from models.orders import BasketItem, Order, OrderEvent, OrderLine, StockAllocation
+from models.outbox import OutboxEmail
+from models.payments import Payment, ProcessedEvent, Refund
+from models.people import SavedPlan, User
 
 __all__ = [
+    "AuditEntry",
     "Base",
+    "BasketItem",
+    "ConsultationRequest",
     "Kit",
     "KitItem",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "OutboxEmail",
+    "Payment",
+    "ProcessedEvent",
     "Product",
     "ProductSkinType",
+    "Recommendation",
+    "RecommendationItem",
+    "Refund",
+    "SavedPlan",
+    "StockAllocation",
     "StockLot",
     "StockMovement",
+    "StockReceipt",
     "Treatment",
     "User",
     "db",

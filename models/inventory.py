@@ -74,6 +74,7 @@ class StockMovement(db.Model):
         CheckConstraint("quantity <> 0", name="quantity_not_zero"),
         Index("ix_stock_movement_lot_id", "lot_id", "id"),
         Index("ix_stock_movement_product_id", "product_id", "id"),
+        Index("ix_stock_movement_order_id", "order_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,6 +86,23 @@ class StockMovement(db.Model):
     reason: Mapped[str] = mapped_column(String(200), default="")
     note: Mapped[str] = mapped_column(Text, default="")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("order.id", ondelete="SET NULL"))
+    receipt_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stock_receipt.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     lot: Mapped[StockLot] = relationship()
+
+
+class StockReceipt(db.Model):
+    """One delivery booked in, covering one or more lots."""
+
+    __tablename__ = "stock_receipt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supplier: Mapped[str] = mapped_column(String(120), default="")
+    reference: Mapped[str] = mapped_column(String(80), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

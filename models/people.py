@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import secrets
+from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, DateTime, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db, sql_in, utcnow
 from models.vocabulary import ROLES
@@ -35,7 +46,28 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default="customer")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The id Flask-Login keeps in the session; changing it signs the user out everywhere.
+    session_token: Mapped[str] = mapped_column(
+        String(64), unique=True, default=lambda: secrets.token_urlsafe(32)
+    )
+    # Explicit, separate consents: health data for saved plans, and marketing emails.
+    health_data_consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    marketing_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    plans: Mapped[list[SavedPlan]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="SavedPlan.treated_on"
+    )
+
+    def get_id(self) -> str:
+        """Return the session identifier Flask-Login stores (not the database id)."""
+        return self.session_token
+
+    def end_all_sessions(self) -> None:
+        """Invalidate every session of this user by rotating the session identifier."""
+        self.session_token = secrets.token_urlsafe(32)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts.
@@ -48,3 +80,29 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+class SavedPlan(db.Model):
+    """An aftercare plan a patient chose to keep, stored only with their consent."""
+
+    __tablename__ = "saved_plan"
+    __table_args__ = (
+        CheckConstraint("fitzpatrick >= 1 AND fitzpatrick <= 6", name="fitzpatrick_range"),
+        Index("ix_saved_plan_user_id", "user_id", "treated_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    treatment_id: Mapped[int] = mapped_column(ForeignKey("treatment.id", ondelete="RESTRICT"))
+    treated_on: Mapped[date] = mapped_column(Date)
+    fitzpatrick: Mapped[int] = mapped_column(Integer)
+    concerns: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Only the screening answers that change the plan's products are kept.
+    pregnant_or_breastfeeding: Mapped[bool] = mapped_column(Boolean, default=False)
+    recommendation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("recommendation.id", ondelete="SET NULL")
+    )
+    consent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="plans")
