@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from models import User, db
 from shop.config import INSTANCE_DIR, PROJECT_ROOT, load_config
-from shop.extensions import bootstrap, csrf, login_manager, migrate
+from shop.extensions import bootstrap, csrf, limiter, login_manager, migrate
 
 ERROR_TITLES = {
     400: "That request did not make sense",
@@ -31,6 +31,24 @@ NAV_LINKS = (
     ("storefront.products", "Products"),
     ("consultation.request_form", "Free consultation"),
     ("basket.view", "Basket"),
+)
+
+
+# Each module defines `blueprint`; the URL prefixes live in the modules.
+BLUEPRINT_MODULES = (
+    "shop.storefront.views",
+    "shop.treatments.views",
+    "shop.kitfinder.views",
+    "shop.api.views",
+    "shop.basket.views",
+    "shop.checkout.views",
+    "shop.webhooks.views",
+    "shop.account.views",
+    "shop.staff.views",
+    "shop.clinic.views",
+    "shop.consultation.views",
+    "shop.patient.views",
+    "shop.ops.views",
 )
 
 
@@ -59,8 +77,12 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     bootstrap.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
+    login_manager.login_view = "account.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
@@ -72,11 +94,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Import and mount the blueprints (imported here to keep the import graph one-way)."""
-    from shop.ops.views import blueprint as ops
-    from shop.storefront.views import blueprint as storefront
+    from importlib import import_module
 
-    app.register_blueprint(storefront)
-    app.register_blueprint(ops)
+    for module_name in BLUEPRINT_MODULES:
+        app.register_blueprint(import_module(module_name).blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:

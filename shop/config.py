@@ -76,6 +76,40 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "LOCALE": os.environ.get("SHOP_LOCALE", "en_GB"),
         "PRODUCTS_PER_PAGE": _int("PRODUCTS_PER_PAGE", 12),
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", ""),
+        # Public address of the shop, for links in emails and to Stripe (no trailing slash).
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Payments
+        "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
+        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
+        "STRIPE_WEBHOOK_TOLERANCE": _int("STRIPE_WEBHOOK_TOLERANCE", 300),
+        "CHECKOUT_SESSION_MINUTES": _int("CHECKOUT_SESSION_MINUTES", 45),
+        "COLLECTION_HOLD_DAYS": _int("COLLECTION_HOLD_DAYS", 7),
+        "DELIVERY_FEE_PENCE": _int("DELIVERY_FEE_PENCE", 395),
+        "FREE_DELIVERY_THRESHOLD_PENCE": _int("FREE_DELIVERY_THRESHOLD_PENCE", 5000),
+        # Email: written to the outbox; `flask outbox send` delivers over SMTP.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS"),
+        "MAIL_USE_SSL": _flag("MAIL_USE_SSL"),
+        "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 10),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "shop@clinic.example"),
+        "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 8),
+        # Accounts and links
+        "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),
+        "RECOMMENDATION_LINK_DAYS": _int("RECOMMENDATION_LINK_DAYS", 60),
+        # Rate limits: in memory by default, shared through Redis when REDIS_URL is set.
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute; 50 per hour"),
+        "PLAN_API_RATE_LIMIT": os.environ.get("PLAN_API_RATE_LIMIT", "120 per minute"),
+        # Uploads
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads")),
+        "MAX_IMAGE_BYTES": _int("MAX_IMAGE_BYTES", 4 * 1024 * 1024),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "TESTING": testing,
     }

@@ -83,6 +83,27 @@ def runner(app_ctx):
     return app_ctx.test_cli_runner()
 
 
+def log_in(client, user) -> None:
+    """Sign `user` in on `client` as a real login would, session protection included."""
+    from shop.extensions import login_manager
+
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+        session["_id"] = login_manager._session_identifier_generator()
+
+
+@pytest.fixture
+def login(client):
+    """Return a function that signs a user in on the test client."""
+
+    def sign_in(user):
+        log_in(client, user)
+        return client
+
+    return sign_in
+
+
 @pytest.fixture
 def postgres_url(database_url) -> str:
     """The PostgreSQL URL of the run; tests that need real concurrency skip without one."""

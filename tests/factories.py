@@ -5,7 +5,19 @@ from __future__ import annotations
 import itertools
 from datetime import date, timedelta
 
-from models import Kit, KitItem, Product, ProductSkinType, StockLot, StockMovement, Treatment, db
+from werkzeug.security import generate_password_hash
+
+from models import (
+    Kit,
+    KitItem,
+    Product,
+    ProductSkinType,
+    StockLot,
+    StockMovement,
+    Treatment,
+    User,
+    db,
+)
 
 _sequence = itertools.count(1)
 
@@ -53,9 +65,7 @@ def make_lot(
     db.session.flush()
     if quantity:
         db.session.add(
-            StockMovement(
-                lot_id=lot.id, product_id=product.id, kind="receipt", quantity=quantity
-            )
+            StockMovement(lot_id=lot.id, product_id=product.id, kind="receipt", quantity=quantity)
         )
     db.session.commit()
     return lot
@@ -90,3 +100,21 @@ def make_kit(items: list[tuple[Product, int]], **fields) -> Kit:
     db.session.add(kit)
     db.session.commit()
     return kit
+
+
+DEFAULT_PASSWORD = "Calm-skin-2026!"
+
+
+def make_user(role: str = "customer", email: str | None = None, **fields) -> User:
+    """Create an active user with DEFAULT_PASSWORD unless told otherwise."""
+    password = fields.pop("password", DEFAULT_PASSWORD)
+    user = User(
+        email=(email or f"{role}{next(_sequence)}@example.com").lower(),
+        name=fields.pop("name", f"Test {role.title()}"),
+        role=role,
+        password_hash=generate_password_hash(password),
+        **fields,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user

@@ -48,8 +48,12 @@ def test_unexpected_errors_show_no_stack_trace(fresh_app):
 
 @pytest.mark.parametrize(
     ("code", "title"),
-    [(400, "That request did not make sense"), (403, "You do not have access"),
-     (413, "That upload is too large"), (429, "Too many requests")],
+    [
+        (400, "That request did not make sense"),
+        (403, "You do not have access"),
+        (413, "That upload is too large"),
+        (429, "Too many requests"),
+    ],
 )
 def test_error_pages_use_the_shop_layout(fresh_app, code, title):
     fresh_app.add_url_rule("/__abort", "abort", lambda: abort(code))

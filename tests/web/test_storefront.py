@@ -31,23 +31,39 @@ def test_product_list_shows_only_active_products(client):
 
 
 def test_products_filter_by_category_spf_fragrance_and_skin_type(client):
-    make_product(name="Mineral Fluid SPF50", category="sunscreen", spf=50, uv_filter="mineral",
-                 skin_types=["sensitive"])
-    make_product(name="Daily Cream SPF30", category="sunscreen", spf=30, uv_filter="chemical",
-                 skin_types=["oily"])
+    make_product(
+        name="Mineral Fluid SPF50",
+        category="sunscreen",
+        spf=50,
+        uv_filter="mineral",
+        skin_types=["sensitive"],
+    )
+    make_product(
+        name="Daily Cream SPF30",
+        category="sunscreen",
+        spf=30,
+        uv_filter="chemical",
+        skin_types=["oily"],
+    )
     make_product(name="Scented Cream", fragrance_free=False, skin_types=["dry"])
     make_product(name="Plain Cleanser", category="cleanser", skin_types=["sensitive", "dry"])
 
     def names(query):
         html = client.get("/products" + query).get_data(as_text=True)
-        return {n for n in ("Mineral Fluid SPF50", "Daily Cream SPF30", "Scented Cream",
-                            "Plain Cleanser") if n in html}
+        return {
+            n
+            for n in ("Mineral Fluid SPF50", "Daily Cream SPF30", "Scented Cream", "Plain Cleanser")
+            if n in html
+        }
 
     assert names("?category=sunscreen") == {"Mineral Fluid SPF50", "Daily Cream SPF30"}
     assert names("?spf=50") == {"Mineral Fluid SPF50"}
     assert names("?spf=30") == {"Mineral Fluid SPF50", "Daily Cream SPF30"}
-    assert names("?fragrance_free=y") == {"Mineral Fluid SPF50", "Daily Cream SPF30",
-                                         "Plain Cleanser"}
+    assert names("?fragrance_free=y") == {
+        "Mineral Fluid SPF50",
+        "Daily Cream SPF30",
+        "Plain Cleanser",
+    }
     assert names("?skin_type=sensitive") == {"Mineral Fluid SPF50", "Plain Cleanser"}
     assert names("?skin_type=dry&category=cleanser") == {"Plain Cleanser"}
 
@@ -104,8 +120,9 @@ def test_page_past_the_end_shows_the_last_page(client):
 
 
 def test_product_page_shows_details_and_availability(client):
-    product = make_product(name="Veil Fluid SPF50", category="sunscreen", spf=50,
-                           uv_filter="mineral", price_pence=2450)
+    product = make_product(
+        name="Veil Fluid SPF50", category="sunscreen", spf=50, uv_filter="mineral", price_pence=2450
+    )
     make_lot(product, 3)
     html = client.get(f"/products/{product.slug}").get_data(as_text=True)
     assert "Veil Fluid SPF50" in html
@@ -146,8 +163,7 @@ def test_kit_price_rules_in_pence(app_ctx):
     a = make_product(price_pence=999)
     b = make_product(price_pence=1501)
     percent = make_kit([(a, 1), (b, 1)], percent_off=15)
-    fixed = make_kit([(a, 2), (b, 1)], price_rule="fixed", percent_off=None,
-                     fixed_price_pence=2999)
+    fixed = make_kit([(a, 2), (b, 1)], price_rule="fixed", percent_off=None, fixed_price_pence=2999)
     assert kit_price(percent).items_total_pence == 2500
     assert kit_price(percent).price_pence == 2125
     assert kit_price(percent).saving_pence == 375
@@ -212,8 +228,7 @@ def _grow_catalogue(total: int) -> None:
             make_kit([(product, 1)], name=f"Grown Kit {number:03d}")
 
 
-@pytest.mark.parametrize("path", ["/", "/products", "/products?category=sunscreen&spf=50",
-                                  "/kits"])
+@pytest.mark.parametrize("path", ["/", "/products", "/products?category=sunscreen&spf=50", "/kits"])
 def test_catalogue_pages_run_a_constant_number_of_queries(client, count_queries, path):
     make_treatment()
     _grow_catalogue(10)

@@ -1,0 +1,1 @@
+"""Customer accounts, sign-in, history, plans and personal data."""

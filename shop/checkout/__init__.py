@@ -1,0 +1,1 @@
+"""Checkout and order confirmation pages."""

@@ -1,0 +1,1 @@
+"""The clinicians' area, consultation requests and recommendations."""

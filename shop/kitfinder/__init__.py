@@ -1,0 +1,1 @@
+"""The kit finder, from treatment and skin profile to a personal plan."""
