@@ -1,0 +1,1 @@
+"""Demo data the `flask seed` command loads into a fresh shop."""
