@@ -1,0 +1,79 @@
+"""Build the day-by-day aftercare timeline from day windows of things to use and to avoid."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Window:
+    """A line of text that applies from one day to another, both included."""
+
+    text: str
+    from_day: int
+    until_day: int
+
+    def covers(self, day: int) -> bool:
+        """Return True when the window includes the given day."""
+        return self.from_day <= day <= self.until_day
+
+
+@dataclass(frozen=True)
+class TimelineDay:
+    """What to use and what to avoid on one day after treatment."""
+
+    day: int
+    date: date
+    use: tuple[str, ...]
+    avoid: tuple[str, ...]
+    is_today: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the API JSON shape of this day."""
+        return {
+            "day": self.day,
+            "date": self.date.isoformat(),
+            "use": list(self.use),
+            "avoid": list(self.avoid),
+            "is_today": self.is_today,
+        }
+
+
+def day_number(treated_on: date, on: date) -> int:
+    """Return the aftercare day of a date: 0 on the treatment day, negative before it."""
+    return (on - treated_on).days
+
+
+def today_in_timeline(treated_on: date, today: date, last_day: int) -> int | None:
+    """Return today's day number when it falls inside the timeline, else None."""
+    day = day_number(treated_on, today)
+    return day if 0 <= day <= last_day else None
+
+
+def _texts_on(windows: Sequence[Window], day: int) -> tuple[str, ...]:
+    # dict.fromkeys drops repeats while keeping the caller's (deterministic) order.
+    return tuple(dict.fromkeys(w.text for w in windows if w.covers(day)))
+
+
+def build_timeline(
+    treated_on: date,
+    today: date,
+    last_day: int,
+    uses: Sequence[Window],
+    avoids: Sequence[Window],
+) -> tuple[TimelineDay, ...]:
+    """Return one TimelineDay for each day from D0 to last_day, in order."""
+    current = today_in_timeline(treated_on, today, last_day)
+    return tuple(
+        TimelineDay(
+            day=day,
+            date=treated_on + timedelta(days=day),
+            use=_texts_on(uses, day),
+            avoid=_texts_on(avoids, day),
+            is_today=day == current,
+        )
+        for day in range(last_day + 1)
+    )
