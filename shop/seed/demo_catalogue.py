@@ -1190,8 +1190,8 @@ KITS: list[dict[str, Any]] = [
             "A pared-back needling kit for reactive or rosacea-prone skin on fair to medium tones."
         ),
         "description": (
-            "For skin that flushes and stings easily, this kit replaces the richer cream with a "
-            "panthenol balm and keeps everything fragrance-free, alcohol-free and mineral-only. "
+            "For skin that flushes and stings easily, this kit adds a panthenol balm to the "
+            "ceramide cream and keeps everything fragrance-free, alcohol-free and mineral-only. "
             "It covers D0 to D14."
         ),
         "treatments": ["microneedling"],
@@ -1200,7 +1200,7 @@ KITS: list[dict[str, Any]] = [
         "concerns": ["sensitive"],
         "cover_days": 14,
         "price_rule": "fixed",
-        "fixed_price_pence": 4900,
+        "fixed_price_pence": 6200,
         "items": [
             {
                 "sku": "CLN-CREAM-200",
@@ -1211,10 +1211,18 @@ KITS: list[dict[str, Any]] = [
                 ),
             },
             {
+                "sku": "MOI-CER-50",
+                "quantity": 1,
+                "purpose": (
+                    "Moisturise morning and night from D0 for at least a week, and on to D14 "
+                    "while the skin still feels tight."
+                ),
+            },
+            {
                 "sku": "BLM-PAN-40",
                 "quantity": 1,
                 "purpose": (
-                    "Pat on two to four times a day from D0 to D14 to calm heat and itch while "
+                    "Pat a thin layer over any spot that stings or itches from D0 to D14 while "
                     "the skin barrier rebuilds."
                 ),
             },

@@ -96,3 +96,25 @@ def test_stock_verify_reports_a_lot_that_disagrees_with_its_ledger(runner):
     bad = runner.invoke(args=["stock", "verify"])
     assert bad.exit_code == 1
     assert lot.lot_number in bad.output
+
+
+def test_every_in_stock_demo_kit_is_accepted_by_the_engine_for_its_own_profile(runner):
+    from dataclasses import replace
+
+    from shop.aftercare import Profile, Screening, plan
+    from shop.services.plans import engine_catalogue, treatment_with_protocol
+
+    runner.invoke(args=["seed"])
+    today = date.today()
+    catalogue, _, _ = engine_catalogue(today)
+    for kit in catalogue.kits:
+        if kit.available == 0:
+            continue
+        only_this_kit = replace(catalogue, kits=(kit,))
+        for treatment in sorted(kit.treatments):
+            _, protocol = treatment_with_protocol(treatment)
+            profile = Profile(kit.fitzpatrick_min, frozenset(kit.concerns))
+            result = plan(protocol, profile, Screening(), today, today, only_this_kit)
+            if not result.suitable:
+                continue
+            assert result.kit.slug == kit.slug, (kit.slug, treatment, result.substitutions)
