@@ -77,3 +77,45 @@ def build_timeline(
         )
         for day in range(last_day + 1)
     )
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A run of consecutive days with exactly the same things to use and to avoid."""
+
+    first: TimelineDay
+    last: TimelineDay
+    use: tuple[str, ...]
+    avoid: tuple[str, ...]
+    today: TimelineDay | None
+
+    @property
+    def is_single_day(self) -> bool:
+        """Tell whether the phase is one day long."""
+        return self.first.day == self.last.day
+
+
+def group_into_phases(days: Sequence[TimelineDay]) -> tuple[Phase, ...]:
+    """Merge consecutive days whose use and avoid lists are identical, keeping 'today'."""
+    phases: list[Phase] = []
+    for day in days:
+        previous = phases[-1] if phases else None
+        if previous and previous.use == day.use and previous.avoid == day.avoid:
+            phases[-1] = Phase(
+                first=previous.first,
+                last=day,
+                use=previous.use,
+                avoid=previous.avoid,
+                today=day if day.is_today else previous.today,
+            )
+        else:
+            phases.append(
+                Phase(
+                    first=day,
+                    last=day,
+                    use=day.use,
+                    avoid=day.avoid,
+                    today=day if day.is_today else None,
+                )
+            )
+    return tuple(phases)

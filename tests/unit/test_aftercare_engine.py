@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import date, timedelta
+from itertools import pairwise
 
 import pytest
 from aftercare_fixtures import assert_plan_invariants, catalogue, overlaps, product
@@ -832,3 +833,29 @@ def test_curated_kit_without_tint_is_fine_when_no_tinted_sunscreen_is_in_stock(p
     shop = Catalogue.of(shop.products.values(), (untinted_for_all,))
     result = make_plan(protocols, "microneedling", Profile(5), shop=shop)
     assert result.kit.slug == "needling-all-skin"
+
+
+def test_timeline_groups_into_phases_of_identical_days(protocols, shop):
+    from shop.aftercare.timeline import group_into_phases
+
+    result = make_plan(protocols, "microneedling", Profile(2), shop=shop)
+    phases = group_into_phases(result.timeline)
+    assert phases[0].first.day == 0
+    assert phases[-1].last.day == result.timeline[-1].day
+    covered = [d for p in phases for d in range(p.first.day, p.last.day + 1)]
+    assert covered == [d.day for d in result.timeline]
+    for before, after in pairwise(phases):
+        assert (before.use, before.avoid) != (after.use, after.avoid)
+    assert len(phases) < len(result.timeline)
+
+
+def test_phase_keeps_today(protocols, shop):
+    from shop.aftercare.timeline import group_into_phases
+
+    result = plan(
+        protocols["microneedling"], Profile(2), CLEAR, TODAY - timedelta(days=10), TODAY, shop
+    )
+    phases = group_into_phases(result.timeline)
+    todays = [p for p in phases if p.today is not None]
+    assert len(todays) == 1 and todays[0].today.day == 10
+    assert todays[0].first.day <= 10 <= todays[0].last.day

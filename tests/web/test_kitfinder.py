@@ -1,0 +1,142 @@
+"""The kit finder form, the plan page it leads to, and the treatment pages."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from models import Treatment, db
+
+NO_TO_ALL = {
+    f"screening_{key}": "no"
+    for key in (
+        "isotretinoin_recent",
+        "open_wounds",
+        "radiation_last_year",
+        "skin_infection",
+        "pregnant_or_breastfeeding",
+        "cold_sores",
+        "blood_thinners",
+    )
+}
+
+
+@pytest.fixture
+def seeded(runner):
+    result = runner.invoke(args=["seed"])
+    assert result.exit_code == 0, result.output
+
+
+def _answers(**changes):
+    answers = {
+        "treatment": "microneedling",
+        "treated_on": (date.today() - timedelta(days=3)).isoformat(),
+        "fitzpatrick": "2",
+        **NO_TO_ALL,
+    }
+    answers.update(changes)
+    return {k: v for k, v in answers.items() if v is not None}
+
+
+def test_finder_form_lists_treatments_skin_types_and_questions(client, seeded):
+    html = client.get("/kit-finder").get_data(as_text=True)
+    assert "Micro-needling" in html
+    assert "Type VI" in html and "burns" in html
+    assert "isotretinoin" in html.lower()
+    assert "pregnant" in html.lower()
+
+
+def test_treatment_link_preselects_the_treatment(client, seeded):
+    html = client.get("/kit-finder?treatment=ipl").get_data(as_text=True)
+    assert 'value="ipl" selected' in html or 'selected value="ipl"' in html
+
+
+def test_plan_page_shows_kit_avoid_list_and_today(client, seeded):
+    response = client.post("/kit-finder", data=_answers())
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Micro-needling Recovery Kit" in html
+    assert "What to avoid" in html
+    assert "Today is day 3" in html
+    assert 'aria-current="date"' in html and "Today: day 3" in html
+    assert "£53.55" in html
+
+
+def test_future_treatment_has_no_today_in_the_timeline(client, seeded):
+    html = client.post(
+        "/kit-finder", data=_answers(treated_on=(date.today() + timedelta(days=5)).isoformat())
+    ).get_data(as_text=True)
+    assert "Your treatment is in 5 days" in html
+    assert 'aria-current="date"' not in html
+
+
+def test_contraindicated_answers_lead_to_the_clinic_not_a_kit(client, seeded):
+    html = client.post(
+        "/kit-finder", data=_answers(screening_pregnant_or_breastfeeding="yes")
+    ).get_data(as_text=True)
+    assert "Please speak to the clinic" in html
+    assert "Micro-needling Recovery Kit" not in html
+
+
+def test_the_answers_are_not_stored(client, seeded):
+    tables_before = {
+        t.name: db.session.execute(t.select()).all() for t in db.metadata.sorted_tables
+    }
+    client.post("/kit-finder", data=_answers(screening_cold_sores="yes", concerns=["sensitive"]))
+    tables_after = {t.name: db.session.execute(t.select()).all() for t in db.metadata.sorted_tables}
+    assert tables_before == tables_after
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"treatment": None}, "Choose your treatment."),
+        ({"treatment": "tattoo"}, "Not a valid choice"),
+        ({"treated_on": None}, "Enter the date of your treatment"),
+        ({"treated_on": "31/02/2026"}, "Not a valid date value"),
+        ({"treated_on": "2019-01-01"}, "within the last year"),
+        ({"treated_on": (date.today() + timedelta(days=800)).isoformat()}, "within the next year"),
+        ({"fitzpatrick": None}, "Choose the description closest to your skin."),
+        ({"fitzpatrick": "9"}, "Not a valid choice"),
+        ({"concerns": ["spots"]}, "not a valid choice"),
+        ({"screening_open_wounds": None}, "Please answer yes or no."),
+        ({"screening_cold_sores": "perhaps"}, "Not a valid choice"),
+    ],
+)
+def test_bad_answers_are_shown_with_a_message_and_a_422(client, seeded, changes, message):
+    response = client.post("/kit-finder", data=_answers(**changes))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert message.lower() in html.lower()
+    assert "Please check the highlighted answers" in html
+
+
+def test_treatments_index_and_detail(client, seeded):
+    html = client.get("/treatments").get_data(as_text=True)
+    assert "IPL photofacial" in html
+    page = client.get("/treatments/microneedling")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Not suitable if" in html
+    assert "Micro-needling Recovery Kit" in html
+    assert "/kit-finder?treatment=microneedling" in html
+
+
+def test_unknown_treatment_page_is_404(client, seeded):
+    assert client.get("/treatments/tattoo-removal").status_code == 404
+
+
+def test_treatment_without_protocol_is_404(client):
+    db.session.add(Treatment(slug="microneedling", name="Micro-needling"))
+    db.session.commit()
+    assert client.get("/treatments/microneedling").status_code == 404
+
+
+def test_kit_finder_and_treatment_pages_run_a_bounded_number_of_queries(
+    client, seeded, count_queries
+):
+    with count_queries() as finder:
+        client.post("/kit-finder", data=_answers())
+    with count_queries() as treatment:
+        client.get("/treatments/microneedling")
+    assert finder.count <= 10, finder.statements
+    assert treatment.count <= 8, treatment.statements

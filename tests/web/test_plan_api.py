@@ -1,0 +1,178 @@
+"""The aftercare-plan JSON API: shape of a good answer, and 400s naming each bad field."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from models import StockLot, db
+
+
+@pytest.fixture
+def seeded(runner):
+    result = runner.invoke(args=["seed"])
+    assert result.exit_code == 0, result.output
+
+
+def _get(client, **params):
+    return client.get("/api/v1/aftercare-plan", query_string=params)
+
+
+def test_get_returns_the_documented_shape(client, seeded):
+    treated_on = (date.today() - timedelta(days=2)).isoformat()
+    response = _get(client, treatment="microneedling", treated_on=treated_on, fitzpatrick="2")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert set(body) >= {
+        "treatment",
+        "treated_on",
+        "suitable",
+        "reasons",
+        "warnings",
+        "kit",
+        "avoid",
+        "timeline",
+        "protocol_version",
+    }
+    assert body["treatment"] == "microneedling"
+    assert body["treated_on"] == treated_on
+    assert body["suitable"] is True
+    assert body["kit"]["slug"] == "microneedling-recovery-kit"
+    assert body["kit"]["price_pence"] == 5355
+    for item in body["kit"]["items"]:
+        assert {
+            "sku",
+            "slug",
+            "name",
+            "quantity",
+            "use_from_day",
+            "use_until_day",
+            "reason",
+        } <= set(item)
+        assert item["sku"]
+    assert all({"what", "until_day", "reason"} <= set(a) for a in body["avoid"])
+    days = body["timeline"]
+    assert days[0]["day"] == 0 and days[0]["date"] == treated_on
+    assert [d["day"] for d in days if d["is_today"]] == [2]
+    assert all({"day", "date", "use", "avoid"} <= set(d) for d in days)
+
+
+def test_post_json_gives_the_same_plan_as_get(client, seeded):
+    treated_on = date.today().isoformat()
+    params = {
+        "treatment": "ipl",
+        "treated_on": treated_on,
+        "fitzpatrick": 3,
+        "concerns": ["sensitive"],
+        "cold_sores": True,
+    }
+    posted = client.post("/api/v1/aftercare-plan", json=params)
+    got = _get(
+        client,
+        treatment="ipl",
+        treated_on=treated_on,
+        fitzpatrick="3",
+        concerns="sensitive",
+        cold_sores="true",
+    )
+    assert posted.status_code == got.status_code == 200
+    assert posted.get_json() == got.get_json()
+
+
+def test_darker_skin_gets_a_tinted_spf50_kit(client, seeded):
+    body = _get(
+        client, treatment="microneedling", treated_on=date.today().isoformat(), fitzpatrick="5"
+    ).get_json()
+    assert body["kit"]["slug"] == "microneedling-recovery-kit-deeper-skin"
+    assert any("pigment" in w.lower() or "dark marks" in w.lower() for w in body["warnings"])
+
+
+def test_contraindication_makes_the_plan_unsuitable_without_a_kit(client, seeded):
+    body = _get(
+        client,
+        treatment="microneedling",
+        treated_on=date.today().isoformat(),
+        fitzpatrick="2",
+        pregnant_or_breastfeeding="yes",
+    ).get_json()
+    assert body["suitable"] is False
+    assert body["kit"] is None
+    assert body["reasons"]
+
+
+def test_out_of_stock_kit_is_replaced_by_an_assembled_one(client, seeded):
+    db.session.query(StockLot).update({StockLot.quantity_on_hand: 0})
+    db.session.commit()
+    body = _get(
+        client, treatment="microneedling", treated_on=date.today().isoformat(), fitzpatrick="2"
+    ).get_json()
+    assert body["kit"] is None or body["kit"]["slug"] is None
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "words"),
+    [
+        ({"treatment": "tattoo-removal"}, "treatment", "unknown treatment"),
+        ({"treatment": ""}, "treatment", "required"),
+        ({"treated_on": "2026-13-45"}, "treated_on", "not a valid date"),
+        ({"treated_on": "yesterday"}, "treated_on", "not a valid date"),
+        ({"treated_on": "1999-01-01"}, "treated_on", "within the last year"),
+        ({"fitzpatrick": "7"}, "fitzpatrick", "from 1 to 6"),
+        ({"fitzpatrick": "0"}, "fitzpatrick", "from 1 to 6"),
+        ({"fitzpatrick": "IV"}, "fitzpatrick", "whole number"),
+        ({"fitzpatrick": "-2"}, "fitzpatrick", "whole number"),
+        ({"concerns": "sensitive,freckly"}, "concerns", "unknown concern 'freckly'"),
+        ({"cold_sores": "maybe"}, "cold_sores", "true or false"),
+        ({"blood_thinners": "2"}, "blood_thinners", "true or false"),
+        ({"colour": "blue"}, "colour", "not a field"),
+    ],
+)
+def test_bad_query_parameters_get_a_400_naming_the_field(client, seeded, params, field, words):
+    good = {
+        "treatment": "microneedling",
+        "treated_on": date.today().isoformat(),
+        "fitzpatrick": "2",
+    }
+    response = _get(client, **{**good, **params})
+    assert response.status_code == 400
+    errors = response.get_json()["error"]["errors"]
+    assert any(e["field"] == field and words in e["problem"] for e in errors), errors
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({"fitzpatrick": "2"}, "fitzpatrick", "whole number"),
+        ({"fitzpatrick": True}, "fitzpatrick", "whole number"),
+        ({"fitzpatrick": 2.5}, "fitzpatrick", "whole number"),
+        ({"concerns": "sensitive"}, "concerns", "list of strings"),
+        ({"concerns": [1, 2]}, "concerns", "list of strings"),
+        ({"cold_sores": "true"}, "cold_sores", "true or false"),
+        ({"treated_on": 20261120}, "treated_on", "date string"),
+        ({"treatment": ["ipl"]}, "treatment", "must be a string"),
+    ],
+)
+def test_wrong_json_types_get_a_400_naming_the_field(client, seeded, body, field, words):
+    good = {"treatment": "ipl", "treated_on": date.today().isoformat(), "fitzpatrick": 2}
+    response = client.post("/api/v1/aftercare-plan", json={**good, **body})
+    assert response.status_code == 400
+    errors = response.get_json()["error"]["errors"]
+    assert any(e["field"] == field and words in e["problem"] for e in errors), errors
+
+
+@pytest.mark.parametrize("payload", ["not json", "[1, 2]", "null", ""])
+def test_post_body_must_be_a_json_object(client, seeded, payload):
+    response = client.post("/api/v1/aftercare-plan", data=payload, content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["errors"][0]["field"] == "body"
+
+
+def test_missing_everything_lists_every_required_field(client, seeded):
+    response = client.get("/api/v1/aftercare-plan")
+    fields = {e["field"] for e in response.get_json()["error"]["errors"]}
+    assert {"treatment", "treated_on", "fitzpatrick"} <= fields
+
+
+def test_unknown_api_path_is_json_404(client):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["status"] == 404
