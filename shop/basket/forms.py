@@ -1,0 +1,79 @@
+"""Forms of the basket: add a product or kit, add an assembled kit, change a line."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import FieldList, FormField, HiddenField, IntegerField, SelectField, StringField
+from wtforms import Form as PlainForm
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
+
+from shop.forms import select_choices
+from shop.services.basket import MAX_LINE_QUANTITY
+
+SLUG = Regexp(r"^[a-z0-9][a-z0-9-]*$", message="That is not a product or kit address.")
+
+
+class AddToBasketForm(FlaskForm):
+    """Add a quantity of one product, or of one whole kit."""
+
+    kind = SelectField(
+        "Item type",
+        choices=select_choices([("product", "Product"), ("kit", "Kit")]),
+        default="product",
+    )
+    slug = StringField(
+        "Item", validators=[DataRequired("Choose something to add."), Length(max=120), SLUG]
+    )
+    quantity = IntegerField(
+        "Quantity",
+        default=1,
+        validators=[
+            InputRequired("Enter how many you want."),
+            NumberRange(1, MAX_LINE_QUANTITY, f"Choose a quantity from 1 to {MAX_LINE_QUANTITY}."),
+        ],
+    )
+
+
+class KitFinderItemForm(PlainForm):
+    """One product of an assembled kit."""
+
+    product = StringField(
+        "Product", validators=[DataRequired("Each item needs a product."), Length(max=120), SLUG]
+    )
+    quantity = IntegerField(
+        "Quantity",
+        default=1,
+        validators=[
+            InputRequired("Each item needs a quantity."),
+            NumberRange(1, MAX_LINE_QUANTITY, f"Choose quantities from 1 to {MAX_LINE_QUANTITY}."),
+        ],
+    )
+
+
+class AddItemsForm(FlaskForm):
+    """Several products at once (items-0-product, items-0-quantity, ...): the kit finder's kit."""
+
+    items = FieldList(FormField(KitFinderItemForm), min_entries=0, max_entries=30)
+
+
+class UpdateLineForm(FlaskForm):
+    """Change one basket line's quantity (0 removes it)."""
+
+    key = HiddenField(
+        "Line", validators=[DataRequired("Choose a line."), Regexp(r"^(product|kit):\d{1,12}$")]
+    )
+    quantity = IntegerField(
+        "Quantity",
+        validators=[
+            InputRequired("Enter a quantity."),
+            NumberRange(0, MAX_LINE_QUANTITY, f"Choose a quantity from 0 to {MAX_LINE_QUANTITY}."),
+        ],
+    )
+
+
+class RemoveLineForm(FlaskForm):
+    """Take one line out of the basket."""
+
+    key = HiddenField(
+        "Line", validators=[DataRequired("Choose a line."), Regexp(r"^(product|kit):\d{1,12}$")]
+    )

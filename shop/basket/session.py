@@ -1,0 +1,54 @@
+"""Where the current visitor's basket lives: the session for guests, saved rows once signed in."""
+
+from __future__ import annotations
+
+from flask import session
+from flask_login import current_user
+
+from shop.services import basket as basket_service
+from shop.services.basket import BasketStore, GuestBasket, UserBasket
+
+
+def current_store() -> BasketStore:
+    """Return the visitor's basket store: saved rows when signed in, else the session."""
+    if current_user.is_authenticated:
+        return UserBasket(current_user.id)
+    return GuestBasket(session)
+
+
+def absorb_guest_basket(user) -> None:
+    """Move the guest basket of this session into `user`'s saved basket; call right after login.
+
+    Quantities of the same item add up; the session's basket is then emptied, so it is
+    never merged twice.
+    """
+    guest = session.get(basket_service.SESSION_KEY)
+    if not guest:
+        return
+    basket_service.merge_guest_basket_into_user(guest, user.id)
+    session.pop(basket_service.SESSION_KEY, None)
+
+
+def basket_count() -> int:
+    """Return how many things the visitor's basket holds (no query for guests)."""
+    if current_user.is_authenticated:
+        return basket_service.count_user_items(current_user.id)
+    return basket_service.count_items(GuestBasket(session))
+
+
+PLACED_ORDERS_KEY = "placed_orders"
+# Enough to reach recent orders from this browser without letting the cookie grow forever.
+MAX_REMEMBERED_ORDERS = 20
+
+
+def remember_placed_order(reference: str) -> None:
+    """Let this session see the confirmation page of an order it just placed."""
+    placed = [r for r in session.get(PLACED_ORDERS_KEY, []) if isinstance(r, str)]
+    placed.append(reference)
+    session[PLACED_ORDERS_KEY] = placed[-MAX_REMEMBERED_ORDERS:]
+
+
+def placed_orders() -> list[str]:
+    """Return the references of orders placed in this session."""
+    placed = session.get(PLACED_ORDERS_KEY, [])
+    return [r for r in placed if isinstance(r, str)] if isinstance(placed, list) else []
