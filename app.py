@@ -50,6 +50,8 @@ BLUEPRINT_MODULES = (
     "shop.patient.views",
     "shop.ops.views",
 )
+# Modules that only add routes to a blueprint defined elsewhere (imported before registering).
+ROUTE_MODULES = ("shop.staff.users",)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -88,7 +90,8 @@ def register_extensions(app: Flask) -> None:
     def load_user(user_id: str) -> User | None:
         """Reload the signed-in user from the session."""
         return db.session.execute(
-            select(User).where(User.session_token == user_id)
+            # A deactivated account is signed out even if its token were somehow kept.
+            select(User).where(User.session_token == user_id, User.active.is_(True))
         ).scalar_one_or_none()
 
 
@@ -96,6 +99,8 @@ def register_blueprints(app: Flask) -> None:
     """Import and mount the blueprints (imported here to keep the import graph one-way)."""
     from importlib import import_module
 
+    for module_name in ROUTE_MODULES:
+        import_module(module_name)
     for module_name in BLUEPRINT_MODULES:
         app.register_blueprint(import_module(module_name).blueprint)
 

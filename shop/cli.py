@@ -7,6 +7,7 @@ from datetime import date
 import click
 from flask import Flask, current_app
 
+from shop.account import commands as account_commands
 from shop.services import inventory, seeding
 
 
@@ -34,6 +35,7 @@ def _treatment_seed_data() -> list[dict]:
 
 def register(app: Flask) -> None:
     """Attach the command groups to `app`."""
+    account_commands.register(app)
 
     @app.cli.command("seed")
     @click.option("--if-empty", is_flag=True, help="Only seed a shop that has no products yet.")

@@ -107,6 +107,18 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute; 50 per hour"),
         "PLAN_API_RATE_LIMIT": os.environ.get("PLAN_API_RATE_LIMIT", "120 per minute"),
+        "REGISTER_RATE_LIMIT": os.environ.get("REGISTER_RATE_LIMIT", "5 per minute; 30 per hour"),
+        "PASSWORD_RESET_RATE_LIMIT": os.environ.get(
+            "PASSWORD_RESET_RATE_LIMIT", "5 per minute; 20 per hour"
+        ),
+        # Accounts pages
+        "ACCOUNT_ORDERS_PER_PAGE": _int("ACCOUNT_ORDERS_PER_PAGE", 10),
+        "USERS_PER_PAGE": _int("USERS_PER_PAGE", 25),
+        # Hosts a form may lead to besides the shop (CSP form-action): browsers also check the
+        # redirect after a form post, and checkout answers its POST with a redirect to Stripe.
+        "CSP_FORM_ACTION_HOSTS": os.environ.get(
+            "CSP_FORM_ACTION_HOSTS", "https://checkout.stripe.com"
+        ),
         # Uploads
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads")),
         "MAX_IMAGE_BYTES": _int("MAX_IMAGE_BYTES", 4 * 1024 * 1024),

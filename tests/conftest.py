@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from flask import g
 from sqlalchemy import event, text
 
 from app import create_app
@@ -42,6 +43,13 @@ def app(database_url):
     with application.app_context():
         db.drop_all()
         db.create_all()
+
+    @application.teardown_request
+    def forget_signed_in_user(_error=None) -> None:
+        # Tests keep one app context open, so `g` outlives a request; in production each
+        # request has its own. Forget the cached user so the next request reads the session.
+        g.pop("_login_user", None)
+
     yield application
     with application.app_context():
         db.session.remove()
@@ -64,7 +72,11 @@ def _empty_all_tables() -> None:
 @pytest.fixture
 def app_ctx(app) -> Iterator:
     """An application context around one test, with every table emptied afterwards."""
+    from shop.extensions import limiter
+
     with app.app_context():
+        # Rate-limit counts are per process: start each test with none used up.
+        limiter.reset()
         yield app
         db.session.rollback()
         _empty_all_tables()
@@ -87,10 +99,13 @@ def log_in(client, user) -> None:
     """Sign `user` in on `client` as a real login would, session protection included."""
     from shop.extensions import login_manager
 
+    # The identifier hashes the client's address and user agent, so build it from the client's.
+    with client.application.test_request_context(environ_base=client.environ_base):
+        identifier = login_manager._session_identifier_generator()
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
-        session["_id"] = login_manager._session_identifier_generator()
+        session["_id"] = identifier
 
 
 @pytest.fixture
