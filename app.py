@@ -49,6 +49,7 @@ BLUEPRINT_MODULES = (
     "shop.consultation.views",
     "shop.patient.views",
     "shop.ops.views",
+    "shop.media.views",
 )
 # Modules that only add routes to a blueprint defined elsewhere (imported before registering).
 ROUTE_MODULES = ("shop.staff.users",)

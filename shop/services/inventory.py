@@ -1179,3 +1179,10 @@ def import_delivery_csv(
         reference=reference,
         note="Imported from CSV",
     )
+
+
+def get_lot(lot_id: int) -> StockLot | None:
+    """Return a lot with its product."""
+    return db.session.execute(
+        select(StockLot).where(StockLot.id == lot_id).options(joinedload(StockLot.product))
+    ).scalar_one_or_none()

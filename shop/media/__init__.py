@@ -1,0 +1,1 @@
+"""Uploaded media (product photos) served by the shop."""

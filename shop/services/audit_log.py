@@ -1,0 +1,72 @@
+"""Reading the audit trail: filtered, paginated, never edited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+
+from models import AuditEntry, User, db
+from shop.services.pagination import Page, clamp_page
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """What the audit log is narrowed to; empty values mean no restriction."""
+
+    user_email: str = ""
+    action: str = ""
+    target_type: str = ""
+    start: date | None = None
+    end: date | None = None
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """An audit entry with the email of who did it."""
+
+    entry: AuditEntry
+    user_email: str | None
+
+
+def list_entries(filters: AuditFilters, page: int = 1, per_page: int = 50) -> Page:
+    """Return one page of audit entries, newest first (two queries whatever the page size)."""
+    query = select(AuditEntry, User.email).outerjoin(User, User.id == AuditEntry.user_id)
+    if filters.user_email:
+        query = query.where(User.email == filters.user_email.strip().lower())
+    if filters.action:
+        query = query.where(AuditEntry.action.startswith(filters.action, autoescape=True))
+    if filters.target_type:
+        query = query.where(AuditEntry.target_type == filters.target_type)
+    if filters.start:
+        query = query.where(
+            AuditEntry.created_at >= datetime.combine(filters.start, time.min, tzinfo=UTC)
+        )
+    if filters.end:
+        query = query.where(
+            AuditEntry.created_at
+            < datetime.combine(filters.end + timedelta(days=1), time.min, tzinfo=UTC)
+        )
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    page = clamp_page(page, total, per_page)
+    rows = db.session.execute(
+        query.order_by(AuditEntry.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return Page(
+        items=[AuditRow(entry, email) for entry, email in rows],
+        page=page,
+        per_page=per_page,
+        total=total,
+    )
+
+
+def known_values() -> tuple[list[str], list[str]]:
+    """Return the actions and target types present in the log, for the filter menus."""
+    actions = db.session.execute(
+        select(AuditEntry.action).distinct().order_by(AuditEntry.action)
+    ).scalars()
+    targets = db.session.execute(
+        select(AuditEntry.target_type).distinct().order_by(AuditEntry.target_type)
+    ).scalars()
+    return list(actions), list(targets)

@@ -1,0 +1,536 @@
+"""Reports and the staff dashboard: sales, best sellers, revenue by treatment, stock value."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import pygal
+from pygal.style import Style
+from sqlalchemy import and_, case, func, or_, select
+
+from models import (
+    ConsultationRequest,
+    Kit,
+    Order,
+    OrderLine,
+    Product,
+    StockAllocation,
+    StockLot,
+    Treatment,
+    db,
+    kit_treatments,
+)
+from models.clinic import Recommendation
+from shop.services.inventory import (
+    StockRow,
+    expired_lots_on_hand,
+    lots_expiring,
+    low_stock,
+)
+
+# Orders that count as sales: paid and not (wholly) refunded; refunds are taken off.
+SALES_STATUSES = ("paid", "ready_for_collection", "shipped", "completed", "partially_refunded")
+EXPIRING_SOON_DAYS = 60
+MAX_RANGE_DAYS = 366
+
+
+def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """Return [start 00:00, day after end 00:00) in UTC."""
+    return (
+        datetime.combine(start, time.min, tzinfo=UTC),
+        datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC),
+    )
+
+
+def _sold_at():
+    return func.coalesce(Order.paid_at, Order.placed_at)
+
+
+def _in_range(start: date, end: date):
+    low, high = _bounds(start, end)
+    return and_(Order.status.in_(SALES_STATUSES), _sold_at() >= low, _sold_at() < high)
+
+
+def _as_date(value) -> date:
+    """Normalise what date() returns (a string on SQLite, a date on PostgreSQL)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _net_line():
+    """A line's revenue after refunded units (integer pence, rounded down)."""
+    return (
+        OrderLine.line_total_pence * (OrderLine.quantity - OrderLine.refunded_quantity)
+    ) / OrderLine.quantity
+
+
+@dataclass(frozen=True)
+class SalesPoint:
+    """Sales on one day or in one week."""
+
+    starts: date
+    orders: int
+    revenue_pence: int
+
+
+def sales_by_day(start: date, end: date) -> list[SalesPoint]:
+    """Return net sales (order totals less refunds) for every day of the range, zeros too."""
+    day = func.date(_sold_at())
+    rows = db.session.execute(
+        select(day, func.count(Order.id), func.sum(Order.total_pence - Order.refunded_pence))
+        .where(_in_range(start, end))
+        .group_by(day)
+    ).all()
+    found = {_as_date(d): (int(n), int(total or 0)) for d, n, total in rows}
+    points = []
+    current = start
+    while current <= end:
+        orders, revenue = found.get(current, (0, 0))
+        points.append(SalesPoint(current, orders, revenue))
+        current += timedelta(days=1)
+    return points
+
+
+def sales_by_week(daily: list[SalesPoint]) -> list[SalesPoint]:
+    """Add daily sales up into weeks starting on Monday."""
+    weeks: dict[date, list[int]] = {}
+    for point in daily:
+        monday = point.starts - timedelta(days=point.starts.weekday())
+        totals = weeks.setdefault(monday, [0, 0])
+        totals[0] += point.orders
+        totals[1] += point.revenue_pence
+    return [SalesPoint(week, orders, revenue) for week, (orders, revenue) in weeks.items()]
+
+
+@dataclass(frozen=True)
+class BestSeller:
+    """A product or kit with units sold and revenue in the range."""
+
+    kind: str
+    item_id: int
+    name: str
+    units: int
+    revenue_pence: int
+
+
+def best_sellers(start: date, end: date, limit: int = 10) -> dict[str, list[BestSeller]]:
+    """Return the best-selling products and kits by units (net of refunds), one query."""
+    units = func.sum(OrderLine.quantity - OrderLine.refunded_quantity)
+    rows = db.session.execute(
+        select(
+            OrderLine.kind,
+            func.coalesce(OrderLine.product_id, OrderLine.kit_id),
+            func.coalesce(Product.name, Kit.name),
+            units,
+            func.sum(_net_line()),
+        )
+        .join(Order, Order.id == OrderLine.order_id)
+        .outerjoin(Product, Product.id == OrderLine.product_id)
+        .outerjoin(Kit, Kit.id == OrderLine.kit_id)
+        .where(_in_range(start, end))
+        .group_by(OrderLine.kind, OrderLine.product_id, OrderLine.kit_id, Product.name, Kit.name)
+    ).all()
+    result: dict[str, list[BestSeller]] = {"product": [], "kit": []}
+    for kind, item_id, name, sold, revenue in rows:
+        if int(sold or 0) > 0:
+            result[kind].append(BestSeller(kind, item_id, name, int(sold), int(revenue or 0)))
+    for kind in result:
+        result[kind] = sorted(result[kind], key=lambda b: (-b.units, -b.revenue_pence, b.name))
+        result[kind] = result[kind][:limit]
+    return result
+
+
+@dataclass(frozen=True)
+class TreatmentRevenue:
+    """Revenue attributed to a treatment (None: not linked to one)."""
+
+    treatment: str
+    revenue_pence: int
+    via_recommendation_pence: int
+    via_kits_pence: int
+
+
+def revenue_by_treatment(start: date, end: date) -> list[TreatmentRevenue]:
+    """Attribute sales to treatments: a recommendation's order to its treatment, else kit lines.
+
+    A kit made for several treatments shares its revenue equally between them (whole pence,
+    the remainder to the first), so the column adds up to the sales total.
+    """
+    rows = db.session.execute(
+        select(Recommendation.treatment_id, OrderLine.kit_id, func.sum(_net_line()))
+        .join(Order, Order.id == OrderLine.order_id)
+        .outerjoin(Recommendation, Recommendation.id == Order.recommendation_id)
+        .where(_in_range(start, end))
+        .group_by(Recommendation.treatment_id, OrderLine.kit_id)
+    ).all()
+    kit_ids = {kit_id for _, kit_id, _ in rows if kit_id is not None}
+    kit_map: dict[int, list[int]] = defaultdict(list)
+    if kit_ids:
+        for kit_id, treatment_id in db.session.execute(
+            select(kit_treatments.c.kit_id, kit_treatments.c.treatment_id)
+            .join(Treatment, Treatment.id == kit_treatments.c.treatment_id)
+            .where(kit_treatments.c.kit_id.in_(kit_ids))
+            .order_by(kit_treatments.c.kit_id, Treatment.position, Treatment.id)
+        ):
+            kit_map[kit_id].append(treatment_id)
+    via_rec: dict[int | None, int] = defaultdict(int)
+    via_kit: dict[int | None, int] = defaultdict(int)
+    for treatment_id, kit_id, revenue in rows:
+        revenue = int(revenue or 0)
+        if treatment_id is not None:
+            via_rec[treatment_id] += revenue
+        elif kit_id is not None and kit_map.get(kit_id):
+            targets = kit_map[kit_id]
+            share, remainder = divmod(revenue, len(targets))
+            for index, target in enumerate(targets):
+                via_kit[target] += share + (remainder if index == 0 else 0)
+        else:
+            via_kit[None] += revenue
+    names = dict(db.session.execute(select(Treatment.id, Treatment.name)).all())
+    keys = set(via_rec) | set(via_kit)
+    result = [
+        TreatmentRevenue(
+            treatment=names.get(key, "Not linked to a treatment")
+            if key is not None
+            else "Not linked to a treatment",
+            revenue_pence=via_rec[key] + via_kit[key],
+            via_recommendation_pence=via_rec[key],
+            via_kits_pence=via_kit[key],
+        )
+        for key in keys
+    ]
+    return sorted(
+        result, key=lambda r: (r.treatment == "Not linked to a treatment", -r.revenue_pence)
+    )
+
+
+@dataclass(frozen=True)
+class StockValue:
+    """A product's stock on hand valued at its lots' unit costs."""
+
+    sku: str
+    name: str
+    units: int
+    value_pence: int
+    units_without_cost: int
+
+
+def stock_value() -> list[StockValue]:
+    """Return each product's on-hand units valued at cost (lots x unit cost), one query."""
+    rows = db.session.execute(
+        select(
+            Product.sku,
+            Product.name,
+            func.sum(StockLot.quantity_on_hand),
+            func.sum(StockLot.quantity_on_hand * func.coalesce(StockLot.unit_cost_pence, 0)),
+            func.sum(
+                case((StockLot.unit_cost_pence.is_(None), StockLot.quantity_on_hand), else_=0)
+            ),
+        )
+        .join(StockLot, StockLot.product_id == Product.id)
+        .where(StockLot.quantity_on_hand > 0)
+        .group_by(Product.id, Product.sku, Product.name)
+        .order_by(Product.name)
+    ).all()
+    return [
+        StockValue(sku, name, int(units), int(value or 0), int(no_cost or 0))
+        for sku, name, units, value, no_cost in rows
+    ]
+
+
+@dataclass(frozen=True)
+class ShortDatedSale:
+    """Units sold from a lot that was close to its expiry when sold."""
+
+    sku: str
+    name: str
+    lot_number: str
+    expiry_date: date
+    units: int
+    fewest_days_left: int
+
+
+def sold_from_expiring_lots(
+    start: date, end: date, within_days: int = EXPIRING_SOON_DAYS
+) -> list[ShortDatedSale]:
+    """Return units sold in the range from lots with at most `within_days` left on sale day."""
+    day = func.date(_sold_at())
+    rows = db.session.execute(
+        select(
+            Product.sku,
+            Product.name,
+            StockLot.lot_number,
+            StockLot.expiry_date,
+            day,
+            func.sum(StockAllocation.quantity),
+        )
+        .join(OrderLine, OrderLine.id == StockAllocation.order_line_id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .join(StockLot, StockLot.id == StockAllocation.lot_id)
+        .join(Product, Product.id == StockAllocation.product_id)
+        .where(_in_range(start, end), StockAllocation.state.in_(("held", "committed")))
+        .group_by(Product.sku, Product.name, StockLot.lot_number, StockLot.expiry_date, day)
+    ).all()
+    found: dict[tuple[str, str, str, date], list[int]] = {}
+    for sku, name, lot_number, expiry, sold_day, units in rows:
+        days_left = (_as_date(expiry) - _as_date(sold_day)).days
+        if days_left > within_days:
+            continue
+        entry = found.setdefault((sku, name, lot_number, _as_date(expiry)), [0, days_left])
+        entry[0] += int(units)
+        entry[1] = min(entry[1], days_left)
+    return sorted(
+        (ShortDatedSale(*key, units, days) for key, (units, days) in found.items()),
+        key=lambda s: (s.expiry_date, s.name),
+    )
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the reports page shows for one date range."""
+
+    start: date
+    end: date
+    daily: list[SalesPoint]
+    weekly: list[SalesPoint]
+    best: dict[str, list[BestSeller]]
+    treatments: list[TreatmentRevenue]
+    stock: list[StockValue]
+    short_dated: list[ShortDatedSale]
+
+    @property
+    def revenue_pence(self) -> int:
+        """Return net sales over the range."""
+        return sum(point.revenue_pence for point in self.daily)
+
+    @property
+    def orders(self) -> int:
+        """Return how many orders were sold in the range."""
+        return sum(point.orders for point in self.daily)
+
+    @property
+    def stock_value_pence(self) -> int:
+        """Return the value of all stock on hand at cost."""
+        return sum(row.value_pence for row in self.stock)
+
+
+def build_report(start: date, end: date) -> Report:
+    """Compute every report for a date range (a fixed number of queries)."""
+    if end < start:
+        raise ValueError("The end date is before the start date.")
+    if (end - start).days >= MAX_RANGE_DAYS:
+        raise ValueError(f"Choose a range of at most {MAX_RANGE_DAYS} days.")
+    daily = sales_by_day(start, end)
+    return Report(
+        start=start,
+        end=end,
+        daily=daily,
+        weekly=sales_by_week(daily),
+        best=best_sellers(start, end),
+        treatments=revenue_by_treatment(start, end),
+        stock=stock_value(),
+        short_dated=sold_from_expiring_lots(start, end),
+    )
+
+
+def _pounds(pence: int) -> str:
+    sign = "-" if pence < 0 else ""
+    pence = abs(pence)
+    return f"{sign}{pence // 100}.{pence % 100:02d}"
+
+
+REPORT_TABLES = ("daily", "weekly", "products", "kits", "treatments", "stock", "short-dated")
+
+
+def report_csv(report: Report, table: str) -> str:
+    """Return one table of a report as CSV (amounts in pounds, dates ISO)."""
+    output = io.StringIO()
+    writer = csv.writer(output, lineterminator="\r\n")
+    if table in ("daily", "weekly"):
+        writer.writerow(["day" if table == "daily" else "week_starting", "orders", "revenue"])
+        points = report.daily if table == "daily" else report.weekly
+        for point in points:
+            writer.writerow([point.starts.isoformat(), point.orders, _pounds(point.revenue_pence)])
+    elif table in ("products", "kits"):
+        writer.writerow(["name", "units", "revenue"])
+        for item in report.best["product" if table == "products" else "kit"]:
+            writer.writerow([_safe(item.name), item.units, _pounds(item.revenue_pence)])
+    elif table == "treatments":
+        writer.writerow(["treatment", "revenue", "via_recommendations", "via_kits"])
+        for row in report.treatments:
+            writer.writerow(
+                [
+                    row.treatment,
+                    _pounds(row.revenue_pence),
+                    _pounds(row.via_recommendation_pence),
+                    _pounds(row.via_kits_pence),
+                ]
+            )
+    elif table == "stock":
+        writer.writerow(["sku", "product", "units", "value_at_cost", "units_without_cost"])
+        for row in report.stock:
+            writer.writerow(
+                [
+                    row.sku,
+                    _safe(row.name),
+                    row.units,
+                    _pounds(row.value_pence),
+                    row.units_without_cost,
+                ]
+            )
+    elif table == "short-dated":
+        writer.writerow(
+            ["sku", "product", "lot_number", "expiry_date", "units", "fewest_days_left"]
+        )
+        for row in report.short_dated:
+            writer.writerow(
+                [
+                    row.sku,
+                    _safe(row.name),
+                    _safe(row.lot_number),
+                    row.expiry_date.isoformat(),
+                    row.units,
+                    row.fewest_days_left,
+                ]
+            )
+    else:
+        raise ValueError(f"unknown report table {table!r}")
+    return output.getvalue()
+
+
+def _safe(text: str) -> str:
+    """Stop a spreadsheet from running a cell as a formula (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+CHART_STYLE = Style(
+    background="#ffffff",
+    plot_background="#ffffff",
+    foreground="#1f2a30",
+    foreground_strong="#1f2a30",
+    foreground_subtle="#d7dee2",
+    colors=("#2f6f73",),
+    font_family="system-ui, sans-serif",
+)
+
+
+def sales_chart_svg(points: list[SalesPoint], title: str) -> bytes:
+    """Draw sales as a bar chart in SVG on the server: no script, so it works under any CSP."""
+    chart = pygal.Bar(
+        style=CHART_STYLE,
+        width=900,
+        height=360,
+        show_legend=False,
+        js=[],
+        disable_xml_declaration=False,
+        x_label_rotation=45 if len(points) > 14 else 0,
+        show_minor_x_labels=False,
+        truncate_label=12,
+        value_formatter=lambda pence: "£" + _pounds(int(pence or 0)),
+        title=title,
+    )
+    labels = [point.starts.strftime("%d %b") for point in points]
+    chart.x_labels = labels
+    step = max(1, len(labels) // 15)
+    chart.x_labels_major = labels[::step]
+    chart.add("Sales", [point.revenue_pence for point in points])
+    return chart.render()
+
+
+# --- dashboard ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """What staff need to see first thing: work waiting, stock to act on, sales so far."""
+
+    to_pack: list[Order]
+    to_pack_count: int
+    awaiting_collection: list[Order]
+    overdue_collection: int
+    low_stock: list[StockRow]
+    expiring: dict[int, list[StockLot]]
+    expired_on_hand: list[StockLot]
+    today_orders: int
+    today_pence: int
+    week_orders: int
+    week_pence: int
+    open_consultations: int
+
+
+def _sales_between(low: datetime, high: datetime) -> tuple[int, int]:
+    orders, revenue = db.session.execute(
+        select(func.count(Order.id), func.sum(Order.total_pence - Order.refunded_pence)).where(
+            Order.status.in_(SALES_STATUSES), _sold_at() >= low, _sold_at() < high
+        )
+    ).one()
+    return int(orders or 0), int(revenue or 0)
+
+
+def awaiting_collection_filter():
+    """Collect orders ready on the shelf, or reserved to be paid at the desk."""
+    return and_(
+        Order.fulfilment == "collect",
+        or_(
+            Order.status == "ready_for_collection",
+            and_(Order.status == "pending_payment", Order.payment_method == "clinic"),
+        ),
+    )
+
+
+def build_dashboard(today: date, now: datetime, limit: int = 10) -> Dashboard:
+    """Collect the dashboard's lists and counts (a fixed number of queries)."""
+    to_pack_filter = and_(Order.status == "paid", Order.packed_at.is_(None))
+    to_pack = list(
+        db.session.execute(
+            select(Order).where(to_pack_filter).order_by(Order.paid_at, Order.id).limit(limit)
+        ).scalars()
+    )
+    to_pack_count = db.session.execute(
+        select(func.count(Order.id)).where(to_pack_filter)
+    ).scalar_one()
+    awaiting = list(
+        db.session.execute(
+            select(Order)
+            .where(awaiting_collection_filter())
+            .order_by(Order.reserved_until, Order.id)
+            .limit(limit)
+        ).scalars()
+    )
+    overdue = db.session.execute(
+        select(func.count(Order.id)).where(awaiting_collection_filter(), Order.reserved_until < now)
+    ).scalar_one()
+    within_90 = lots_expiring(today, 90)
+    expiring = {
+        days: [lot for lot in within_90 if lot.expiry_date <= today + timedelta(days=days)]
+        for days in (30, 60, 90)
+    }
+    week_start = today - timedelta(days=today.weekday())
+    today_low, today_high = _bounds(today, today)
+    week_low, _ = _bounds(week_start, today)
+    today_orders, today_pence = _sales_between(today_low, today_high)
+    week_orders, week_pence = _sales_between(week_low, today_high)
+    open_consultations = db.session.execute(
+        select(func.count(ConsultationRequest.id)).where(ConsultationRequest.status == "open")
+    ).scalar_one()
+    return Dashboard(
+        to_pack=to_pack,
+        to_pack_count=to_pack_count,
+        awaiting_collection=awaiting,
+        overdue_collection=overdue,
+        low_stock=low_stock(today),
+        expiring=expiring,
+        expired_on_hand=expired_lots_on_hand(today),
+        today_orders=today_orders,
+        today_pence=today_pence,
+        week_orders=week_orders,
+        week_pence=week_pence,
+        open_consultations=open_consultations,
+    )

@@ -1,0 +1,104 @@
+"""Staff reports (sales, best sellers, treatments, stock value) and the audit log."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, Response, abort, render_template, request
+
+from shop.auth import staff_required
+from shop.services import audit_log, reports
+from shop.staff.forms import AuditFilterForm, ReportForm
+
+DEFAULT_REPORT_DAYS = 30
+
+
+def _report_range() -> tuple[ReportForm, date | None, date | None]:
+    """Read the date range (default: the last 30 days); 400 on nonsense."""
+    form = ReportForm(request.args)
+    if not form.validate():
+        return form, None, None
+    end = form.end.data or date.today()
+    start = form.start.data or end - timedelta(days=DEFAULT_REPORT_DAYS - 1)
+    if (end - start).days >= reports.MAX_RANGE_DAYS:
+        form.end.errors = [f"Choose a range of at most {reports.MAX_RANGE_DAYS} days."]
+        return form, None, None
+    if start > end:
+        form.start.errors = ["The start date is after the end date."]
+        return form, None, None
+    return form, start, end
+
+
+@staff_required
+def report_index():
+    """Show the reports for a date range."""
+    form, start, end = _report_range()
+    if start is None:
+        return render_template("staff/reports.html", form=form, report=None), 400
+    report = reports.build_report(start, end)
+    chart_args = {"start": start.isoformat(), "end": end.isoformat()}
+    return render_template("staff/reports.html", form=form, report=report, chart_args=chart_args)
+
+
+@staff_required
+def report_chart(grouping: str):
+    """Serve the sales chart as SVG drawn on the server (no script inside)."""
+    if grouping not in ("daily", "weekly"):
+        abort(404)
+    _form, start, end = _report_range()
+    if start is None:
+        abort(400, description="Those dates do not make sense.")
+    daily = reports.sales_by_day(start, end)
+    points = daily if grouping == "daily" else reports.sales_by_week(daily)
+    title = "Sales by day" if grouping == "daily" else "Sales by week (weeks start on Monday)"
+    response = Response(reports.sales_chart_svg(points, title), mimetype="image/svg+xml")
+    # The SVG may style itself but never run anything, even when opened on its own.
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+    )
+    return response
+
+
+@staff_required
+def report_csv():
+    """Download one table of the report as CSV."""
+    form, start, end = _report_range()
+    if start is None:
+        abort(400, description="Those dates do not make sense.")
+    table = form.table.data or "daily"
+    report = reports.build_report(start, end)
+    filename = f"{table}-{start.isoformat()}-to-{end.isoformat()}.csv"
+    return Response(
+        reports.report_csv(report, table),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@staff_required
+def audit():
+    """Show the audit log, newest first, filtered by user, action, record type and dates."""
+    actions, targets = audit_log.known_values()
+    form = AuditFilterForm(request.args)
+    form.action.choices = [("", "Any action")] + [(a, a) for a in actions]
+    form.target_type.choices = [("", "Any record")] + [(t, t) for t in targets]
+    if not form.validate():
+        return render_template("staff/audit.html", form=form, listing=None), 400
+    filters = audit_log.AuditFilters(
+        user_email=form.user.data or "",
+        action=form.action.data or "",
+        target_type=form.target_type.data or "",
+        start=form.start.data,
+        end=form.end.data,
+    )
+    listing = audit_log.list_entries(filters, page=form.page.data or 1)
+    args = {k: v for k, v in request.args.items() if k != "page" and k in form and v}
+    return render_template("staff/audit.html", form=form, listing=listing, query_args=args)
+
+
+def register(blueprint: Blueprint) -> None:
+    """Attach the report and audit views to the staff blueprint."""
+    blueprint.add_url_rule("/reports", view_func=report_index)
+    blueprint.add_url_rule("/reports/sales-<grouping>.svg", view_func=report_chart)
+    blueprint.add_url_rule("/reports/download.csv", view_func=report_csv)
+    blueprint.add_url_rule("/audit", view_func=audit)
