@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
@@ -10,6 +9,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from models import User, db
+from shop import security
 from shop.config import INSTANCE_DIR, PROJECT_ROOT, load_config
 from shop.extensions import bootstrap, csrf, limiter, login_manager, migrate
 
@@ -70,12 +70,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
-    logging.basicConfig(level=app.config["LOG_LEVEL"])
+    security.configure_logging(app)
     return app
 
 
 def register_extensions(app: Flask) -> None:
     """Bind the extensions to this app."""
+    security.init_app(app)  # first, so even a rate-limited answer carries the headers
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)

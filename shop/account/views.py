@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
-from importlib.util import find_spec
 from urllib.parse import urlsplit
 
 from flask import (
@@ -33,6 +32,7 @@ from shop.account.forms import (
     RegisterForm,
     SavePlanForm,
 )
+from shop.basket.session import absorb_guest_basket
 from shop.ratelimits import login_limits, password_reset_limits, registration_limits
 from shop.services import accounts
 from shop.services.accounts import AccountError, AccountInactive, InvalidResetToken
@@ -61,10 +61,6 @@ def safe_next(target: str | None) -> str | None:
 
 def after_sign_in(user: User) -> None:
     """What follows every sign-in: the guest basket in the session joins the saved basket."""
-    if find_spec("shop.basket.session") is None:
-        return
-    from shop.basket.session import absorb_guest_basket
-
     absorb_guest_basket(user)
 
 

@@ -463,3 +463,25 @@ def test_url_for_has_every_account_page(app_ctx):
     with app_ctx.test_request_context():
         for endpoint in ("login", "logout", "register", "overview", "orders", "plans", "data"):
             assert url_for(f"account.{endpoint}")
+
+
+def test_guest_basket_joins_the_saved_basket_on_sign_in(client):
+    from models import BasketItem
+    from tests.factories import make_lot, make_product
+
+    product = make_product(slug="barrier-balm")
+    make_lot(product, 10)
+    user = make_user(email="pat@example.com")
+    db.session.add(
+        BasketItem(
+            user_id=user.id, item_key=f"product:{product.id}", product_id=product.id, quantity=1
+        )
+    )
+    db.session.commit()
+    added = client.post(
+        "/basket/add", data={"kind": "product", "slug": "barrier-balm", "quantity": 2}
+    )
+    assert added.status_code == 303
+    client.post("/account/login", data={"email": "pat@example.com", "password": DEFAULT_PASSWORD})
+    item = db.session.execute(select(BasketItem).where(BasketItem.user_id == user.id)).scalar_one()
+    assert item.quantity == 3
