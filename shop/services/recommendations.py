@@ -1,0 +1,1082 @@
+"""Clinicians' personal recommendations: the kit, its rule-checked changes, the link and reports.
+
+Health data (treatment, skin type, concerns, screening answers) is stored here only because the
+clinician records it after a consultation with the patient's consent. It never goes into logs
+or the audit trail (which records who did what to which recommendation id, nothing more).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable, Mapping, MutableMapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
+
+from models import (
+    ConsultationRequest,
+    Kit,
+    KitItem,
+    Order,
+    Product,
+    Recommendation,
+    RecommendationItem,
+    Treatment,
+    User,
+    db,
+    kit_treatments,
+)
+from shop.aftercare import (
+    Catalogue,
+    CatalogueProduct,
+    Plan,
+    Profile,
+    Protocol,
+    Screening,
+    checks,
+    plan,
+)
+from shop.aftercare.protocols import protocol_from_dict
+from shop.aftercare.timeline import Window
+from shop.aftercare.vocabulary import CONCERNS, SCREENING_QUESTIONS
+from shop.services import audit
+from shop.services.basket import (
+    MAX_LINE_QUANTITY,
+    BasketError,
+    BasketStore,
+    item_key,
+    price_basket,
+)
+from shop.services.catalogue import kit_price
+from shop.services.notifications import queue_email
+from shop.services.plans import PlanRequest, UnknownTreatment, build_plan
+
+# Orders in these states did not turn into a sale, so they do not count as a purchase.
+NOT_PURCHASED_STATUSES = ("expired", "cancelled", "refunded")
+# secrets.token_urlsafe(32) gives 43 characters; anything else is not one of our links.
+_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
+STATUS_LABELS = {
+    "draft": "Draft",
+    "sent": "Sent",
+    "opened": "Opened",
+    "acknowledged": "Advice acknowledged",
+    "purchased": "Purchased",
+    "expired": "Expired",
+    "revoked": "Revoked",
+}
+
+
+class RecommendationError(ValueError):
+    """A change that cannot be made; the message is meant for the clinician or the patient."""
+
+
+class RuleBroken(RecommendationError):
+    """A kit change the aftercare rules forbid for this patient (the message says why)."""
+
+
+class RecommendationNotFound(LookupError):
+    """No recommendation with that id that this user may see."""
+
+
+class LinkNotFound(LookupError):
+    """No recommendation link with that token (never existed, or replaced by a newer one)."""
+
+
+class LinkGone(LookupError):
+    """The link existed but no longer works: it expired or the clinician revoked it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a clinician sees only their own recommendations, an admin sees all."""
+
+    user_id: int
+    is_admin: bool = False
+
+
+@dataclass(frozen=True)
+class PatientDetails:
+    """What the clinician recorded about the patient, already validated by the form."""
+
+    patient_name: str
+    patient_email: str
+    treatment_slug: str
+    treated_on: date
+    fitzpatrick: int
+    concerns: tuple[str, ...]
+    screening: Mapping[str, bool]
+    notes: str
+    consent: bool
+    consultation_id: int | None = None
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or datetime.now(UTC)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """Treat naive datetimes read back from SQLite as UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+def hash_token(token: str) -> str:
+    """Return the SHA-256 hex digest of a link token: the only form the database keeps."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def link_url(token: str) -> str:
+    """Return the full address of a recommendation link for emails and QR codes."""
+    return f"{current_app.config['PUBLIC_BASE_URL']}/r/{token}"
+
+
+def qr_svg(text: str) -> str:
+    """Return an inline SVG QR code of `text` (no script, no style attribute: CSP-safe)."""
+    image = qrcode.make(
+        text,
+        image_factory=qrcode.image.svg.SvgPathImage,
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        box_size=10,
+    )
+    svg = image.to_string(encoding="unicode")
+    return svg.replace(
+        "<svg ", '<svg class="qr-code" role="img" aria-label="QR code of your plan link" ', 1
+    )
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+def _with_items():
+    return (
+        selectinload(Recommendation.items).selectinload(RecommendationItem.product),
+        selectinload(Recommendation.treatment),
+        selectinload(Recommendation.kit).selectinload(Kit.items).selectinload(KitItem.product),
+    )
+
+
+def get_recommendation(rec_id: int, actor: Actor) -> Recommendation:
+    """Return a recommendation the actor may see, with items; raise RecommendationNotFound."""
+    query = select(Recommendation).where(Recommendation.id == rec_id).options(*_with_items())
+    if not actor.is_admin:
+        query = query.where(Recommendation.clinician_id == actor.user_id)
+    rec = db.session.execute(query).scalar_one_or_none()
+    if rec is None:
+        raise RecommendationNotFound(rec_id)
+    return rec
+
+
+def _profile(rec: Recommendation) -> tuple[Protocol, Profile, Screening]:
+    protocol = protocol_from_dict(rec.treatment.protocol)
+    profile = Profile(fitzpatrick=rec.fitzpatrick, concerns=frozenset(rec.concerns or ()))
+    screening = Screening.from_mapping(
+        {key: bool(value) for key, value in (rec.screening or {}).items()}
+    )
+    return protocol, profile, screening
+
+
+def engine_product(product: Product) -> CatalogueProduct:
+    """Describe one product to the rule checks (stock does not matter to a rule)."""
+    return CatalogueProduct(
+        slug=product.slug,
+        name=product.name,
+        category=product.category,
+        price_pence=product.price_pence,
+        spf=product.spf,
+        uv_filter=product.uv_filter,
+        tinted=product.tinted,
+        fragrance_free=product.fragrance_free,
+        non_comedogenic=product.non_comedogenic,
+        occlusive=product.occlusive,
+        alcohol_free=product.alcohol_free,
+        pregnancy_safe=product.pregnancy_safe,
+        actives=frozenset(product.actives or ()),
+        skin_types=frozenset(product.skin_types),
+        days_per_unit=product.days_per_unit,
+        sellable=0,
+    )
+
+
+# --- creating and editing ---------------------------------------------------------------------
+
+
+def _check_details(details: PatientDetails) -> None:
+    if not details.consent:
+        raise RecommendationError("Please confirm that the patient agreed to this being recorded.")
+    if details.fitzpatrick not in range(1, 7) or isinstance(details.fitzpatrick, bool):
+        raise RecommendationError("Skin type must be Fitzpatrick I to VI.")
+    unknown = [c for c in details.concerns if c not in CONCERNS]
+    if unknown:
+        raise RecommendationError("Unknown skin concern.")
+    if set(details.screening) - set(SCREENING_QUESTIONS):
+        raise RecommendationError("Unknown screening question.")
+    consultation_id = details.consultation_id
+    if consultation_id is not None and db.session.get(ConsultationRequest, consultation_id) is None:
+        raise RecommendationError("That consultation request does not exist.")
+
+
+def _propose(rec: Recommendation, details: PatientDetails, today: date) -> None:
+    """Ask the engine for the plan and store its kit as the recommendation's lines."""
+    try:
+        result = build_plan(
+            PlanRequest(
+                treatment=details.treatment_slug,
+                treated_on=details.treated_on,
+                fitzpatrick=details.fitzpatrick,
+                concerns=frozenset(details.concerns),
+                screening={key: bool(details.screening.get(key)) for key in SCREENING_QUESTIONS},
+            ),
+            today,
+        )
+    except UnknownTreatment as error:
+        raise RecommendationError("Choose a treatment from the list.") from error
+    rec.treatment_id = result.treatment.id
+    rec.suitable = result.plan.suitable
+    rec.kit_id = result.kit.id if result.kit is not None else None
+    rec.items.clear()
+    if not result.plan.suitable or result.plan.kit is None:
+        # A contraindicated treatment gets no kit at all: only a "speak to us" note.
+        rec.kit_id = None
+        return
+    for position, item in enumerate(result.plan.kit.items):
+        product = result.products[item.slug]
+        need_id = checks.need_id_for(
+            result.protocol, product.category, item.use_from_day, item.use_until_day, item.slug
+        )
+        rec.items.append(
+            RecommendationItem(
+                product_id=product.id,
+                quantity=item.quantity,
+                reason=item.reason,
+                need_id=need_id,
+                use_from_day=item.use_from_day,
+                use_until_day=item.use_until_day,
+                optional=checks.need_is_optional(result.protocol, need_id),
+                position=position,
+            )
+        )
+
+
+def _apply_details(rec: Recommendation, details: PatientDetails) -> None:
+    rec.patient_name = details.patient_name
+    rec.patient_email = details.patient_email.lower()
+    rec.treated_on = details.treated_on
+    rec.fitzpatrick = details.fitzpatrick
+    rec.concerns = sorted(set(details.concerns))
+    rec.screening = {key: bool(details.screening.get(key)) for key in SCREENING_QUESTIONS}
+    rec.notes = details.notes
+    rec.consultation_id = details.consultation_id
+
+
+def create_recommendation(
+    details: PatientDetails, clinician_id: int, today: date, now: datetime | None = None
+) -> Recommendation:
+    """Record the patient's profile, let the engine propose the kit, and save a draft; commits."""
+    _check_details(details)
+    moment = _now(now)
+    try:
+        rec = Recommendation(
+            clinician_id=clinician_id,
+            status="draft",
+            created_at=moment,
+            updated_at=moment,
+        )
+        _apply_details(rec, details)
+        _propose(rec, details, today)
+        db.session.add(rec)
+        db.session.flush()
+        audit.record(clinician_id, "recommendation.create", "recommendation", rec.id)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return rec
+
+
+def update_recommendation(
+    rec_id: int, actor: Actor, details: PatientDetails, today: date
+) -> tuple[Recommendation, bool]:
+    """Change the patient's details; a changed profile re-proposes the kit. Commits.
+
+    Returns (recommendation, whether the kit was proposed again).
+    """
+    _check_details(details)
+    rec = get_recommendation(rec_id, actor)
+    if rec.status == "revoked":
+        raise RecommendationError("A revoked recommendation cannot be changed.")
+    profile_before = (
+        rec.treatment.slug,
+        rec.treated_on,
+        rec.fitzpatrick,
+        sorted(rec.concerns or ()),
+        {key: bool((rec.screening or {}).get(key)) for key in SCREENING_QUESTIONS},
+    )
+    profile_after = (
+        details.treatment_slug,
+        details.treated_on,
+        details.fitzpatrick,
+        sorted(set(details.concerns)),
+        {key: bool(details.screening.get(key)) for key in SCREENING_QUESTIONS},
+    )
+    replanned = profile_before != profile_after
+    try:
+        _apply_details(rec, details)
+        if replanned:
+            _propose(rec, details, today)
+            db.session.flush()
+        audit.record(actor.user_id, "recommendation.update", "recommendation", rec.id)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return rec, replanned
+
+
+def _editable(rec_id: int, actor: Actor) -> Recommendation:
+    rec = get_recommendation(rec_id, actor)
+    if rec.status == "revoked":
+        raise RecommendationError("A revoked recommendation cannot be changed.")
+    if not rec.suitable:
+        raise RecommendationError(
+            "The treatment is not suitable for this patient, so there is no kit to change: "
+            "the link will only ask them to speak to the clinic."
+        )
+    return rec
+
+
+def _item(rec: Recommendation, item_id: int) -> RecommendationItem:
+    for item in rec.items:
+        if item.id == item_id:
+            return item
+    raise RecommendationNotFound(item_id)
+
+
+def _active_product(slug: str) -> Product:
+    product = db.session.execute(
+        select(Product)
+        .where(Product.slug == slug, Product.is_active.is_(True))
+        .options(selectinload(Product.skin_type_rows))
+    ).scalar_one_or_none()
+    if product is None:
+        raise RecommendationError("Choose a product from the list.")
+    return product
+
+
+def _match_curated_kit(rec: Recommendation) -> None:
+    """Set kit_id when the lines are exactly a curated kit of this treatment (kit price applies)."""
+    lines = sorted((item.product_id, item.quantity) for item in rec.items)
+    rec.kit_id = None
+    if not lines:
+        return
+    kits = db.session.execute(
+        select(Kit)
+        .join(kit_treatments, kit_treatments.c.kit_id == Kit.id)
+        .where(kit_treatments.c.treatment_id == rec.treatment_id, Kit.is_active.is_(True))
+        .options(selectinload(Kit.items))
+        .order_by(Kit.id)
+    ).scalars()
+    for kit in kits:
+        if sorted((i.product_id, i.quantity) for i in kit.items) == lines:
+            rec.kit_id = kit.id
+            return
+
+
+def _save_items(rec: Recommendation) -> Recommendation:
+    try:
+        db.session.flush()
+        _match_curated_kit(rec)
+        rec.updated_at = _now(None)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return rec
+
+
+def swap_item(rec_id: int, item_id: int, product_slug: str, actor: Actor) -> Recommendation:
+    """Replace a line's product by another for the same need; refused when it breaks a rule."""
+    rec = _editable(rec_id, actor)
+    item = _item(rec, item_id)
+    product = _active_product(product_slug)
+    if product.id == item.product_id:
+        raise RecommendationError(f"{product.name} is already on that line.")
+    if any(other.product_id == product.id for other in rec.items):
+        raise RecommendationError(
+            f"{product.name} is already in the kit; change its quantity instead."
+        )
+    protocol, profile, screening = _profile(rec)
+    placed = checks.place_for_swap(
+        protocol, profile, screening, engine_product(product), item.need_id
+    )
+    if isinstance(placed, str):
+        raise RuleBroken(f"{product.name} cannot be used here: it {placed}.")
+    item.product_id = product.id
+    item.product = product
+    item.reason = placed.reason
+    item.use_from_day = placed.use_from_day
+    item.use_until_day = placed.use_until_day
+    item.quantity = min(placed.quantity, MAX_LINE_QUANTITY)
+    return _save_items(rec)
+
+
+def set_item_quantity(rec_id: int, item_id: int, quantity: int, actor: Actor) -> Recommendation:
+    """Change how many of a line's product the patient should buy (1 to the basket's maximum)."""
+    if isinstance(quantity, bool) or not 1 <= quantity <= MAX_LINE_QUANTITY:
+        raise RecommendationError(f"Choose a quantity from 1 to {MAX_LINE_QUANTITY}.")
+    rec = _editable(rec_id, actor)
+    _item(rec, item_id).quantity = quantity
+    return _save_items(rec)
+
+
+def add_item(rec_id: int, product_slug: str, quantity: int, actor: Actor) -> Recommendation:
+    """Add a product to the kit: to an open need, or as an optional extra; rule-checked."""
+    if isinstance(quantity, bool) or not 1 <= quantity <= MAX_LINE_QUANTITY:
+        raise RecommendationError(f"Choose a quantity from 1 to {MAX_LINE_QUANTITY}.")
+    rec = _editable(rec_id, actor)
+    product = _active_product(product_slug)
+    if any(item.product_id == product.id for item in rec.items):
+        raise RecommendationError(
+            f"{product.name} is already in the kit; change its quantity instead."
+        )
+    protocol, profile, screening = _profile(rec)
+    covered = {item.need_id for item in rec.items}
+    placed = checks.place_new_product(
+        protocol, profile, screening, engine_product(product), covered
+    )
+    if isinstance(placed, str):
+        raise RuleBroken(f"{product.name} cannot be added: it {placed}.")
+    rec.items.append(
+        RecommendationItem(
+            product_id=product.id,
+            product=product,
+            quantity=quantity,
+            reason=placed.reason,
+            need_id=placed.need_id,
+            use_from_day=placed.use_from_day,
+            use_until_day=placed.use_until_day,
+            # A second product for a need already filled can go again, like any extra.
+            optional=placed.optional or placed.need_id in covered,
+            position=max((item.position for item in rec.items), default=-1) + 1,
+        )
+    )
+    return _save_items(rec)
+
+
+def remove_item(rec_id: int, item_id: int, actor: Actor) -> Recommendation:
+    """Take an optional line out of the kit; a needed one can only be swapped."""
+    rec = _editable(rec_id, actor)
+    item = _item(rec, item_id)
+    if not item.optional:
+        protocol = protocol_from_dict(rec.treatment.protocol)
+        label = checks.need_label(protocol, item.need_id).lower()
+        raise RecommendationError(
+            f"{item.product.name} is needed ({label}); swap it for another product instead."
+        )
+    rec.items.remove(item)
+    return _save_items(rec)
+
+
+# --- sending, resending, revoking ---------------------------------------------------------------
+
+
+def send_recommendation(
+    rec_id: int, actor: Actor, now: datetime | None = None
+) -> tuple[Recommendation, str]:
+    """Make a new link, email it to the patient through the outbox, and return the plain token.
+
+    Only the token's hash is stored, so the caller gets the one chance to print it. Sending
+    again (a resend) replaces the token: the old link stops working at once.
+    """
+    rec = get_recommendation(rec_id, actor)
+    if rec.status == "revoked":
+        raise RecommendationError(
+            "This recommendation was revoked; create a new one for the patient."
+        )
+    moment = _now(now)
+    token = secrets.token_urlsafe(32)
+    resend = rec.status == "sent"
+    expires_at = moment + timedelta(days=current_app.config["RECOMMENDATION_LINK_DAYS"])
+    clinician = db.session.get(User, rec.clinician_id) if rec.clinician_id else None
+    try:
+        rec.token_hash = hash_token(token)
+        rec.status = "sent"
+        rec.sent_at = moment
+        rec.expires_at = expires_at
+        rec.updated_at = moment
+        queue_email(
+            rec.patient_email,
+            "Your personal aftercare plan",
+            "recommendation_link",
+            patient_name=rec.patient_name,
+            clinician_name=(clinician.name if clinician is not None else "") or "your clinician",
+            link=link_url(token),
+            expires_on=expires_at.date(),
+            suitable=rec.suitable,
+        )
+        action = "recommendation.resend" if resend else "recommendation.send"
+        audit.record(actor.user_id, action, "recommendation", rec.id)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return rec, token
+
+
+def revoke_recommendation(rec_id: int, actor: Actor, now: datetime | None = None) -> Recommendation:
+    """Stop the link working for good (it answers 410 Gone); commits."""
+    rec = get_recommendation(rec_id, actor)
+    if rec.status == "revoked":
+        raise RecommendationError("This recommendation is already revoked.")
+    try:
+        rec.status = "revoked"
+        rec.updated_at = _now(now)
+        audit.record(actor.user_id, "recommendation.revoke", "recommendation", rec.id)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return rec
+
+
+def token_matches(rec: Recommendation, token: str | None) -> bool:
+    """Tell whether a plain token is the recommendation's current one (constant time)."""
+    if not token or not rec.token_hash or rec.status != "sent":
+        return False
+    return secrets.compare_digest(hash_token(token), rec.token_hash)
+
+
+# --- the patient's side -----------------------------------------------------------------------
+
+
+def _resolve(token: str, now: datetime) -> Recommendation:
+    """Return the live recommendation of a token, or raise LinkNotFound / LinkGone."""
+    if not _TOKEN_PATTERN.match(token or ""):
+        raise LinkNotFound(token)
+    rec = db.session.execute(
+        select(Recommendation)
+        .where(Recommendation.token_hash == hash_token(token))
+        .options(*_with_items())
+    ).scalar_one_or_none()
+    if rec is None or rec.status == "draft":
+        raise LinkNotFound(token)
+    if rec.status == "revoked":
+        raise LinkGone("revoked")
+    expires_at = _aware(rec.expires_at)
+    if expires_at is None or expires_at <= now:
+        raise LinkGone("expired")
+    return rec
+
+
+def open_link(token: str, now: datetime | None = None) -> Recommendation:
+    """Return the recommendation of a link, noting the first time the patient opened it."""
+    moment = _now(now)
+    rec = _resolve(token, moment)
+    if rec.opened_at is None:
+        # Conditional, so two tabs opening at once keep the first time.
+        db.session.execute(
+            update(Recommendation)
+            .where(Recommendation.id == rec.id, Recommendation.opened_at.is_(None))
+            .values(opened_at=moment)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        db.session.refresh(rec)
+    return rec
+
+
+def acknowledge(token: str, now: datetime | None = None) -> Recommendation:
+    """Record that the patient confirmed they were given and read the advice (first time kept)."""
+    moment = _now(now)
+    rec = _resolve(token, moment)
+    db.session.execute(
+        update(Recommendation)
+        .where(Recommendation.id == rec.id, Recommendation.acknowledged_at.is_(None))
+        .values(acknowledged_at=moment)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(Recommendation)
+        .where(Recommendation.id == rec.id, Recommendation.opened_at.is_(None))
+        .values(opened_at=moment)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    db.session.refresh(rec)
+    return rec
+
+
+@dataclass(frozen=True)
+class KitLine:
+    """A line of the recommended kit as the patient sees it."""
+
+    product: Product
+    quantity: int
+    reason: str
+    use_from_day: int
+    use_until_day: int
+    optional: bool
+
+
+@dataclass(frozen=True)
+class PatientPlan:
+    """Everything the patient's page (and the printed sheet) shows."""
+
+    recommendation: Recommendation
+    plan: Plan
+    lines: list[KitLine]
+    kit_name: str
+    price_pence: int
+    items_total_pence: int
+    can_buy: bool
+    uncovered: tuple[str, ...] = field(default=())
+
+    @property
+    def saving_pence(self) -> int:
+        """Return what the curated kit saves over buying the items one by one."""
+        return max(self.items_total_pence - self.price_pence, 0)
+
+
+def patient_plan(rec: Recommendation, today: date) -> PatientPlan:
+    """Build the patient's plan: the clinician's kit, the engine's avoid list and a timeline.
+
+    The engine runs on an empty catalogue: the kit is the clinician's, only the rules, the
+    things to avoid and the warnings come from the engine (no catalogue queries).
+    """
+    protocol, profile, screening = _profile(rec)
+    engine_plan = plan(protocol, profile, screening, rec.treated_on, today, Catalogue.of([]))
+    lines = (
+        [
+            KitLine(
+                product=item.product,
+                quantity=item.quantity,
+                reason=item.reason,
+                use_from_day=item.use_from_day,
+                use_until_day=item.use_until_day,
+                optional=item.optional,
+            )
+            for item in rec.items
+        ]
+        if rec.suitable
+        else []
+    )
+    items_total = sum(line.product.price_pence * line.quantity for line in lines)
+    price = items_total
+    kit_name = f"Your {rec.treatment.name} aftercare kit"
+    if rec.kit is not None and rec.kit.is_active and lines:
+        price = kit_price(rec.kit).price_pence
+        kit_name = rec.kit.name
+    if engine_plan.suitable:
+        timeline = checks.timeline_for_items(
+            protocol,
+            [
+                checks.PlacedItem(i.product.name, i.need_id, i.use_from_day, i.use_until_day)
+                for i in rec.items
+            ],
+            [Window(a.what, a.from_day, a.until_day) for a in engine_plan.avoid],
+            rec.treated_on,
+            today,
+        )
+        engine_plan = replace(engine_plan, timeline=timeline)
+    can_buy = bool(rec.suitable and lines and all(line.product.is_active for line in lines))
+    return PatientPlan(
+        recommendation=rec,
+        plan=engine_plan,
+        lines=lines,
+        kit_name=kit_name,
+        price_pence=price,
+        items_total_pence=items_total,
+        can_buy=can_buy,
+        uncovered=checks.uncovered_needs(protocol, {i.need_id for i in rec.items})
+        if rec.suitable
+        else (),
+    )
+
+
+def _basket_lines(rec: Recommendation, use_kit: bool) -> dict[str, int]:
+    if use_kit and rec.kit_id is not None:
+        return {item_key("kit", rec.kit_id): 1}
+    return {item_key("product", item.product_id): item.quantity for item in rec.items}
+
+
+def buy_kit(
+    token: str, store: BasketStore, today: date, now: datetime | None = None
+) -> Recommendation:
+    """Put exactly the recommended lines in the basket, at the recommended price.
+
+    A curated kit goes in as the kit (its price); otherwise each product at its own price.
+    Lines for the same items already in the basket are set to the recommended quantities,
+    other lines stay. Raises LinkNotFound / LinkGone, RecommendationError when there is no kit
+    to buy, and BasketError when stock cannot cover it (nothing is changed then).
+    """
+    rec = _resolve(token, _now(now))
+    if not rec.suitable or not rec.items:
+        raise RecommendationError(
+            "There is no kit to buy with this plan; please speak to the clinic."
+        )
+    existing = store.load()
+    for use_kit in (True, False):
+        wanted = _basket_lines(rec, use_kit)
+        merged = {**existing, **wanted}
+        priced = price_basket(merged, today)
+        keys = {line.key: line for line in priced.lines}
+        if all(key in keys for key in wanted):
+            break
+        # The curated kit is no longer on sale: the same products, each at its own price.
+    else:
+        raise BasketError("Some products of this kit are no longer on sale; please ask the clinic.")
+    for key in wanted:
+        if keys[key].problem:
+            raise BasketError(keys[key].problem)
+    store.save(priced.quantities())
+    return rec
+
+
+# --- lists and status ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Purchase:
+    """An order placed through a recommendation link."""
+
+    reference: str
+    status: str
+    total_pence: int
+
+
+def link_status(
+    rec: Recommendation, purchases: Iterable[Purchase], now: datetime | None = None
+) -> str:
+    """Return the recommendation's status as the clinician reads it (a STATUS_LABELS key)."""
+    if rec.status in ("draft", "revoked"):
+        return rec.status
+    if any(p.status not in NOT_PURCHASED_STATUSES for p in purchases):
+        return "purchased"
+    expires_at = _aware(rec.expires_at)
+    if expires_at is not None and expires_at <= _now(now):
+        return "expired"
+    if rec.acknowledged_at is not None:
+        return "acknowledged"
+    if rec.opened_at is not None:
+        return "opened"
+    return "sent"
+
+
+def purchases_for(rec_ids: Iterable[int]) -> dict[int, list[Purchase]]:
+    """Return the orders placed through each recommendation, in one query."""
+    ids = list(set(rec_ids))
+    found: dict[int, list[Purchase]] = {rec_id: [] for rec_id in ids}
+    if not ids:
+        return found
+    rows = db.session.execute(
+        select(Order.recommendation_id, Order.reference, Order.status, Order.total_pence)
+        .where(Order.recommendation_id.in_(ids))
+        .order_by(Order.placed_at, Order.id)
+    ).all()
+    for rec_id, reference, status, total in rows:
+        found[rec_id].append(Purchase(reference, status, total))
+    return found
+
+
+@dataclass(frozen=True)
+class RecommendationRow:
+    """A line of the recommendations list."""
+
+    recommendation: Recommendation
+    status: str
+    purchases: list[Purchase]
+    clinician_name: str
+
+    @property
+    def status_label(self) -> str:
+        """Return the status in words."""
+        return STATUS_LABELS[self.status]
+
+
+@dataclass(frozen=True)
+class RecommendationPage:
+    """One page of the list."""
+
+    rows: list[RecommendationRow]
+    page: int
+    pages: int
+    total: int
+
+
+def list_recommendations(
+    actor: Actor, page: int, per_page: int, now: datetime | None = None
+) -> RecommendationPage:
+    """Return the actor's recommendations (all of them for an admin), newest first.
+
+    Five queries whatever the number of rows: count, page, treatments, clinicians, orders.
+    """
+    condition = True if actor.is_admin else Recommendation.clinician_id == actor.user_id
+    total = db.session.execute(select(func.count(Recommendation.id)).where(condition)).scalar_one()
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    recs = list(
+        db.session.execute(
+            select(Recommendation)
+            .where(condition)
+            .options(selectinload(Recommendation.treatment))
+            .order_by(Recommendation.created_at.desc(), Recommendation.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).scalars()
+    )
+    clinician_ids = {rec.clinician_id for rec in recs if rec.clinician_id is not None}
+    names: dict[int, str] = {}
+    if clinician_ids:
+        names = {
+            user_id: name or email
+            for user_id, name, email in db.session.execute(
+                select(User.id, User.name, User.email).where(User.id.in_(clinician_ids))
+            ).all()
+        }
+    purchases = purchases_for(rec.id for rec in recs)
+    moment = _now(now)
+    rows = [
+        RecommendationRow(
+            recommendation=rec,
+            status=link_status(rec, purchases.get(rec.id, []), moment),
+            purchases=purchases.get(rec.id, []),
+            clinician_name=names.get(rec.clinician_id, "") if rec.clinician_id else "",
+        )
+        for rec in recs
+    ]
+    return RecommendationPage(rows=rows, page=page, pages=pages, total=total)
+
+
+@dataclass(frozen=True)
+class ProductOption:
+    """A product the clinician may pick, with why it would be refused (None when it fits)."""
+
+    product: Product
+    problem: str | None
+
+
+@dataclass(frozen=True)
+class EditorView:
+    """What the recommendation page needs to show the kit and offer changes."""
+
+    recommendation: Recommendation
+    status: str
+    purchases: list[Purchase]
+    need_labels: dict[int, str]
+    swap_options: dict[int, list[ProductOption]]
+    add_options: list[ProductOption]
+    patient: PatientPlan
+    consultation: ConsultationRequest | None
+
+
+def editor_view(rec_id: int, actor: Actor, today: date, now: datetime | None = None) -> EditorView:
+    """Return a recommendation with rule-checked choices for each change the clinician can make.
+
+    Every active product is checked in memory against the patient's rules; constant queries.
+    """
+    rec = get_recommendation(rec_id, actor)
+    protocol, profile, screening = _profile(rec)
+    products = list(
+        db.session.execute(
+            select(Product)
+            .where(Product.is_active.is_(True))
+            .options(selectinload(Product.skin_type_rows))
+            .order_by(Product.category, Product.name)
+        ).scalars()
+    )
+    engine = {product.id: engine_product(product) for product in products}
+    in_kit = {item.product_id for item in rec.items}
+    swap_options = {}
+    need_labels = {}
+    for item in rec.items:
+        need_labels[item.id] = checks.need_label(protocol, item.need_id)
+        swap_options[item.id] = [
+            ProductOption(
+                product,
+                checks.misfit_for_need(
+                    protocol, profile, screening, engine[product.id], item.need_id
+                ),
+            )
+            for product in products
+            if product.category == item.product.category and product.id not in in_kit
+        ]
+    covered = {item.need_id for item in rec.items}
+    add_options = []
+    for product in products:
+        if product.id in in_kit:
+            continue
+        placed = checks.place_new_product(protocol, profile, screening, engine[product.id], covered)
+        add_options.append(ProductOption(product, placed if isinstance(placed, str) else None))
+    purchases = purchases_for([rec.id])[rec.id]
+    consultation = (
+        db.session.get(ConsultationRequest, rec.consultation_id) if rec.consultation_id else None
+    )
+    return EditorView(
+        recommendation=rec,
+        status=link_status(rec, purchases, now),
+        purchases=purchases,
+        need_labels=need_labels,
+        swap_options=swap_options,
+        add_options=add_options,
+        patient=patient_plan(rec, today),
+        consultation=consultation,
+    )
+
+
+# --- print tokens kept for the clinician ------------------------------------------------------
+
+PRINT_SESSION_KEY = "clinic_print_link"
+PRINT_WINDOW = timedelta(minutes=30)
+
+
+def remember_print_token(
+    session: MutableMapping[str, Any], rec_id: int, token: str, now: datetime | None = None
+) -> None:
+    """Keep the just-sent token in the clinician's session so the sheet can be printed now.
+
+    Only one (the latest) is kept, and only for PRINT_WINDOW: the database never has it.
+    """
+    session[PRINT_SESSION_KEY] = {
+        "rec": rec_id,
+        "token": token,
+        "at": _now(now).isoformat(),
+    }
+
+
+def print_token(
+    session: Mapping[str, Any], rec: Recommendation, now: datetime | None = None
+) -> str | None:
+    """Return the printable token of `rec` from the session, if it is recent and still current."""
+    kept = session.get(PRINT_SESSION_KEY)
+    if not isinstance(kept, Mapping) or kept.get("rec") != rec.id:
+        return None
+    try:
+        kept_at = datetime.fromisoformat(str(kept.get("at")))
+    except ValueError:
+        return None
+    if _aware(kept_at) + PRINT_WINDOW < _now(now):
+        return None
+    token = kept.get("token")
+    return token if isinstance(token, str) and token_matches(rec, token) else None
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """The funnel of one clinician or treatment: sent, opened, acknowledged, purchased."""
+
+    label: str
+    sent: int
+    opened: int
+    acknowledged: int
+    purchased: int
+
+    @property
+    def conversion_percent(self) -> int:
+        """Return the share of sent recommendations that led to a purchase, in whole percent."""
+        return round(100 * self.purchased / self.sent) if self.sent else 0
+
+
+@dataclass(frozen=True)
+class Report:
+    """The recommendation funnel over a date range, per clinician and per treatment."""
+
+    date_from: date
+    date_to: date
+    by_clinician: list[ReportRow]
+    by_treatment: list[ReportRow]
+
+    @property
+    def total(self) -> ReportRow:
+        """Return the whole range's funnel."""
+        rows = self.by_clinician
+        return ReportRow(
+            "All",
+            sum(r.sent for r in rows),
+            sum(r.opened for r in rows),
+            sum(r.acknowledged for r in rows),
+            sum(r.purchased for r in rows),
+        )
+
+
+def recommendation_report(date_from: date, date_to: date, actor: Actor) -> Report:
+    """Count recommendations sent in the range and how far each got; two grouped queries.
+
+    A clinician sees their own figures; an admin sees every clinician's.
+    """
+    start = datetime.combine(date_from, time.min, tzinfo=UTC)
+    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=UTC)
+    bought = (
+        select(Order.recommendation_id.label("rec_id"))
+        .where(
+            Order.recommendation_id.is_not(None),
+            Order.status.not_in(NOT_PURCHASED_STATUSES),
+        )
+        .distinct()
+        .subquery()
+    )
+    measures = (
+        func.count(Recommendation.id),
+        func.count(Recommendation.opened_at),
+        func.count(Recommendation.acknowledged_at),
+        func.count(bought.c.rec_id),
+    )
+    conditions = [Recommendation.sent_at >= start, Recommendation.sent_at < end]
+    if not actor.is_admin:
+        conditions.append(Recommendation.clinician_id == actor.user_id)
+    by_clinician = db.session.execute(
+        select(User.name, User.email, *measures)
+        .select_from(Recommendation)
+        .outerjoin(User, User.id == Recommendation.clinician_id)
+        .outerjoin(bought, bought.c.rec_id == Recommendation.id)
+        .where(*conditions)
+        .group_by(Recommendation.clinician_id, User.name, User.email)
+        .order_by(User.name)
+    ).all()
+    by_treatment = db.session.execute(
+        select(Treatment.name, *measures)
+        .select_from(Recommendation)
+        .join(Treatment, Treatment.id == Recommendation.treatment_id)
+        .outerjoin(bought, bought.c.rec_id == Recommendation.id)
+        .where(*conditions)
+        .group_by(Treatment.id, Treatment.name)
+        .order_by(Treatment.name)
+    ).all()
+    return Report(
+        date_from=date_from,
+        date_to=date_to,
+        by_clinician=[
+            ReportRow(name or email or "Former clinician", *counts)
+            for name, email, *counts in by_clinician
+        ],
+        by_treatment=[ReportRow(name, *counts) for name, *counts in by_treatment],
+    )
+
+
+def treatment_choices() -> list[tuple[str, str]]:
+    """Return (slug, name) of the treatments that have an aftercare protocol."""
+    rows = db.session.execute(select(Treatment).order_by(Treatment.position, Treatment.name))
+    return [(t.slug, t.name) for t in rows.scalars() if t.protocol]
+
+
+def prefill_from_consultation(request_id: int) -> ConsultationRequest | None:
+    """Return the consultation request a new recommendation starts from, or None."""
+    return db.session.execute(
+        select(ConsultationRequest)
+        .where(ConsultationRequest.id == request_id)
+        .options(selectinload(ConsultationRequest.treatment))
+    ).scalar_one_or_none()
