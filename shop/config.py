@@ -100,6 +100,13 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Accounts and links
         "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),
         "RECOMMENDATION_LINK_DAYS": _int("RECOMMENDATION_LINK_DAYS", 60),
+        # Per client address, shared by every /r/<token> page and button: stops token guessing.
+        "RECOMMENDATION_LINK_RATE_LIMIT": os.environ.get(
+            "RECOMMENDATION_LINK_RATE_LIMIT", "30 per minute; 300 per day"
+        ),
+        "CONSULTATION_RATE_LIMIT": os.environ.get(
+            "CONSULTATION_RATE_LIMIT", "5 per minute; 20 per day"
+        ),
         # Rate limits: in memory by default, shared through Redis when REDIS_URL is set.
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
