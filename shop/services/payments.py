@@ -1,0 +1,661 @@
+"""Payments: the gateway interface, Stripe hosted Checkout, pay at the clinic, webhooks, refunds.
+
+Card data never reaches the shop: the customer pays on Stripe's page and the signed webhook
+tells the shop. The success page only shows state; the webhook changes it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+import stripe
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from models import (
+    Order,
+    OrderLine,
+    Payment,
+    ProcessedEvent,
+    Refund,
+    StockAllocation,
+    StockLot,
+    StockMovement,
+    db,
+)
+from shop.services import orders
+from shop.services.basket import BasketStore
+from shop.services.orders import CheckoutDetails, OrderError, now_utc
+
+log = logging.getLogger(__name__)
+
+
+class GatewayError(Exception):
+    """The payment provider could not be reached or refused the request."""
+
+
+class WebhookSignatureError(Exception):
+    """A webhook's signature is missing, wrong or too old."""
+
+
+@dataclass(frozen=True)
+class HostedCheckout:
+    """Where to send the customer to pay, and the provider's id for that page."""
+
+    session_id: str
+    url: str
+
+
+class PaymentGateway(Protocol):
+    """What the shop needs from a way of taking money."""
+
+    provider: str
+
+    def refund(self, payment: Payment, amount_pence: int, idempotency_key: str) -> str | None:
+        """Give `amount_pence` back; returns the provider's refund id (None for the desk)."""
+
+
+class ClinicGateway:
+    """Payment taken in person at the clinic desk: nothing to call, staff record it."""
+
+    provider = "clinic"
+
+    def refund(self, payment: Payment, amount_pence: int, idempotency_key: str) -> str | None:
+        """Refunds of desk payments are handed back at the desk; nothing to call."""
+        return None
+
+
+class StripeGateway:
+    """Stripe through the official SDK's StripeClient, with a configurable API base."""
+
+    provider = "stripe"
+
+    def __init__(
+        self,
+        secret_key: str,
+        webhook_secret: str,
+        *,
+        api_base: str = "",
+        tolerance: int = 300,
+        max_network_retries: int = 2,
+    ) -> None:
+        base_addresses = {"api": api_base.rstrip("/")} if api_base else None
+        self.client = stripe.StripeClient(
+            secret_key,
+            base_addresses=base_addresses,
+            max_network_retries=max_network_retries,
+        )
+        self.webhook_secret = webhook_secret
+        self.tolerance = tolerance
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> StripeGateway:
+        """Build the gateway from the app settings."""
+        return cls(
+            config["STRIPE_SECRET_KEY"],
+            config["STRIPE_WEBHOOK_SECRET"],
+            api_base=config["STRIPE_API_BASE"],
+            tolerance=config["STRIPE_WEBHOOK_TOLERANCE"],
+        )
+
+    def create_checkout(
+        self, order: Order, *, success_url: str, cancel_url: str, expires_at: datetime
+    ) -> HostedCheckout:
+        """Open a hosted Checkout Session for the order (idempotent per order)."""
+        line_items = [
+            {
+                "quantity": line.quantity,
+                "price_data": {
+                    "currency": order.currency.lower(),
+                    "unit_amount": line.unit_price_pence,
+                    "product_data": {"name": line.name},
+                },
+            }
+            for line in order.lines
+        ]
+        if order.delivery_pence:
+            line_items.append(
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": order.currency.lower(),
+                        "unit_amount": order.delivery_pence,
+                        "product_data": {"name": "UK delivery"},
+                    },
+                }
+            )
+        params = {
+            "mode": "payment",
+            "line_items": line_items,
+            "client_reference_id": order.reference,
+            "metadata": {"order_reference": order.reference},
+            "payment_intent_data": {"metadata": {"order_reference": order.reference}},
+            "customer_email": order.email,
+            "expires_at": int(expires_at.timestamp()),
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+        }
+        try:
+            session = self.client.v1.checkout.sessions.create(
+                params=params, options={"idempotency_key": f"checkout-{order.reference}"}
+            )
+        except stripe.StripeError as error:
+            raise GatewayError(str(error.user_message or error)) from error
+        return HostedCheckout(session_id=session.id, url=session.url)
+
+    def expire_checkout(self, session_id: str) -> None:
+        """Close a Checkout Session so it can no longer be paid."""
+        try:
+            self.client.v1.checkout.sessions.expire(session_id)
+        except stripe.StripeError as error:
+            raise GatewayError(str(error.user_message or error)) from error
+
+    def refund(self, payment: Payment, amount_pence: int, idempotency_key: str) -> str | None:
+        """Refund part or all of a card payment; the idempotency key makes retries safe."""
+        if not payment.payment_intent_id:
+            raise GatewayError("This card payment has no payment intent to refund.")
+        try:
+            refund = self.client.v1.refunds.create(
+                params={
+                    "payment_intent": payment.payment_intent_id,
+                    "amount": amount_pence,
+                    "metadata": {"order_reference": payment.order.reference},
+                },
+                options={"idempotency_key": idempotency_key},
+            )
+        except stripe.StripeError as error:
+            raise GatewayError(str(error.user_message or error)) from error
+        return refund.id
+
+    def verify_webhook(self, payload: bytes, signature: str | None) -> dict[str, Any]:
+        """Check the signature on the raw body and return the event as plain data."""
+        try:
+            self.client.construct_event(payload, signature, self.webhook_secret, self.tolerance)
+        except (stripe.SignatureVerificationError, ValueError) as error:
+            raise WebhookSignatureError(str(error)) from error
+        event = json.loads(payload)
+        if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
+            raise WebhookSignatureError("The event has no id or type.")
+        return event
+
+
+def stripe_gateway() -> StripeGateway | None:
+    """Return the Stripe gateway when card payments are configured, else None."""
+    if not orders.card_payments_enabled():
+        return None
+    return StripeGateway.from_config(current_app.config)
+
+
+def gateway_for(provider: str) -> PaymentGateway:
+    """Return the gateway that took a payment."""
+    if provider == "stripe":
+        gateway = stripe_gateway()
+        if gateway is None:
+            raise GatewayError("Card payments are not configured, so they cannot be refunded.")
+        return gateway
+    return ClinicGateway()
+
+
+# --- Checkout ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckoutOutcome:
+    """The placed order and, for card payments, the page to pay on."""
+
+    order: Order
+    payment_url: str | None = None
+
+
+def place_and_pay(
+    store: BasketStore,
+    details: CheckoutDetails,
+    return_urls: Callable[[str], tuple[str, str]],
+    *,
+    now: datetime | None = None,
+) -> CheckoutOutcome:
+    """Place the order (holding its stock) and, for card payments, open Stripe's page.
+
+    `return_urls(reference)` gives the absolute success and cancel addresses. If Stripe cannot
+    be reached the order is cancelled at once, its stock released, and GatewayError raised.
+    """
+    now = now or now_utc()
+    order = orders.place_order(store, details, now=now)
+    if order.payment_method != "card":
+        return CheckoutOutcome(order)
+    gateway = stripe_gateway()
+    success_url, cancel_url = return_urls(order.reference)
+    try:
+        if gateway is None:
+            raise GatewayError("Card payments are not configured.")
+        hosted = gateway.create_checkout(
+            order,
+            success_url=success_url,
+            cancel_url=cancel_url,
+            expires_at=orders.aware(order.reserved_until),
+        )
+    except GatewayError:
+        log.warning("Could not open a card checkout for order %s", order.reference)
+        orders.cancel_order(order.id, note="Card payment page could not be opened")
+        raise
+    payment = orders.latest_payment(order.id)
+    payment.provider_reference = hosted.session_id
+    payment.checkout_url = hosted.url
+    db.session.commit()
+    return CheckoutOutcome(order, hosted.url)
+
+
+def resume_url(order: Order, now: datetime | None = None) -> str | None:
+    """Return the Stripe page where an unpaid card order can still be paid, if any."""
+    now = now or now_utc()
+    if order.payment_method != "card" or order.status != "pending_payment":
+        return None
+    if orders.aware(order.reserved_until) <= now:
+        return None
+    payment = orders.latest_payment(order.id)
+    return payment.checkout_url if payment is not None else None
+
+
+# --- Webhooks ------------------------------------------------------------------------------
+
+
+def verify_stripe_webhook(payload: bytes, signature: str | None) -> dict[str, Any]:
+    """Verify a Stripe webhook; raises WebhookSignatureError (also when Stripe is not set up)."""
+    gateway = stripe_gateway()
+    if gateway is None:
+        raise WebhookSignatureError("Card payments are not configured.")
+    return gateway.verify_webhook(payload, signature)
+
+
+def handle_stripe_event(event: Mapping[str, Any]) -> str:
+    """Apply one verified Stripe event exactly once; returns what happened, for the log.
+
+    The event id is recorded (UNIQUE) in the same transaction as its effects, so a replay,
+    or the same event delivered twice at once, changes nothing the second time. Effects are
+    conditional updates, so events arriving out of order cannot undo each other.
+    """
+    event_id, event_type = str(event["id"]), str(event["type"])
+    try:
+        db.session.add(ProcessedEvent(provider="stripe", event_id=event_id, event_type=event_type))
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return "duplicate"
+    handler = EVENT_HANDLERS.get(event_type)
+    obj = (event.get("data") or {}).get("object") or {}
+    try:
+        outcome = handler(obj) if handler else "ignored"
+        db.session.commit()
+    except IntegrityError:
+        # The same event processed at this very moment by another worker: it won.
+        db.session.rollback()
+        return "duplicate"
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.expire_all()
+    log.info("Stripe event %s (%s): %s", event_id, event_type, outcome)
+    return outcome
+
+
+def _order_for_session(session: Mapping[str, Any]) -> Order | None:
+    """Find the order a Checkout Session belongs to, by its reference."""
+    reference = session.get("client_reference_id") or (session.get("metadata") or {}).get(
+        "order_reference"
+    )
+    if not reference:
+        return None
+    return db.session.execute(
+        select(Order).where(Order.reference == str(reference))
+    ).scalar_one_or_none()
+
+
+def _session_payment(order: Order, session: Mapping[str, Any]) -> Payment | None:
+    """Return the order's Stripe payment row, remembering the session and intent ids."""
+    payment = db.session.execute(
+        select(Payment)
+        .where(Payment.order_id == order.id, Payment.provider == "stripe")
+        .order_by(Payment.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if payment is not None:
+        if not payment.provider_reference and session.get("id"):
+            payment.provider_reference = str(session["id"])
+        if session.get("payment_intent"):
+            payment.payment_intent_id = str(session["payment_intent"])
+    return payment
+
+
+def _note(order_id: int, note: str) -> None:
+    """Add a note to the order's history in the current transaction."""
+    orders._record_event(order_id, None, None, note)
+
+
+def _fulfil_paid_session(session: Mapping[str, Any], how: str) -> str:
+    """Mark the session's order paid if the amount matches; in the current transaction."""
+    order = _order_for_session(session)
+    if order is None:
+        return "unknown order"
+    payment = _session_payment(order, session)
+    if payment is not None and payment.provider_reference not in (None, session.get("id")):
+        _note(order.id, f"Ignored payment from an unknown checkout session ({how}).")
+        return "other session"
+    amount = session.get("amount_total")
+    currency = str(session.get("currency") or "").upper()
+    if amount != order.total_pence or currency != order.currency:
+        _note(order.id, f"Payment amount {amount} {currency} does not match the order total.")
+        log.warning("Order %s: paid amount does not match the total", order.reference)
+        return "amount mismatch"
+    if order.status in ("expired", "cancelled"):
+        # Paid a moment after the hold lapsed: the money is taken but the stock is gone.
+        if payment is not None:
+            payment.status = "succeeded"
+        _note(order.id, "Payment arrived after the reservation lapsed: refund or re-reserve.")
+        log.warning("Order %s was paid after its reservation lapsed", order.reference)
+        return "paid late"
+    changed = _mark_paid_in_transaction(order.id, how)
+    return "paid" if changed else "already paid"
+
+
+def _mark_paid_in_transaction(order_id: int, how: str) -> bool:
+    """Move pending_payment -> paid inside the webhook's transaction; False if not pending."""
+    status = orders._current_status(order_id)
+    if status != "pending_payment":
+        return False
+    orders._transition(
+        order_id,
+        ("pending_payment",),
+        "paid",
+        "paid",
+        note=f"Card payment received ({how})",
+        values={"paid_at": now_utc()},
+    )
+    orders._settle_payment(order_id, "succeeded")
+    order = db.session.get(Order, order_id)
+    db.session.refresh(order)
+    orders._queue_confirmation(order)
+    return True
+
+
+def _on_session_completed(session: Mapping[str, Any]) -> str:
+    """checkout.session.completed: paid now, or waiting for a delayed payment method."""
+    if session.get("payment_status") in ("paid", "no_payment_required"):
+        return _fulfil_paid_session(session, "checkout completed")
+    order = _order_for_session(session)
+    if order is None:
+        return "unknown order"
+    _session_payment(order, session)
+    _note(order.id, "Checkout completed; waiting for the payment to clear.")
+    return "awaiting payment"
+
+
+def _on_async_succeeded(session: Mapping[str, Any]) -> str:
+    """checkout.session.async_payment_succeeded: a delayed payment cleared."""
+    return _fulfil_paid_session(session, "delayed payment cleared")
+
+
+def _on_async_failed(session: Mapping[str, Any]) -> str:
+    """checkout.session.async_payment_failed: cancel the unpaid order and free its stock."""
+    order = _order_for_session(session)
+    if order is None:
+        return "unknown order"
+    _session_payment(order, session)
+    return _end_unpaid(order.id, "cancelled", "The delayed card payment failed.", "failed")
+
+
+def _on_session_expired(session: Mapping[str, Any]) -> str:
+    """checkout.session.expired: nobody paid in time, so release the stock."""
+    order = _order_for_session(session)
+    if order is None:
+        return "unknown order"
+    return _end_unpaid(order.id, "expired", "The card payment page expired.", "expired")
+
+
+def _end_unpaid(order_id: int, to_status: str, note: str, payment_status: str) -> str:
+    """Expire or cancel an order if it is still unpaid, releasing its stock."""
+    status = orders._current_status(order_id)
+    if status != "pending_payment":
+        return f"already {status}"
+    orders._transition(order_id, ("pending_payment",), to_status, to_status, note=note)
+    orders._settle_payment_if_pending(order_id, payment_status)
+    orders._release_held(order_id)
+    return to_status
+
+
+def _on_charge_refunded(charge: Mapping[str, Any]) -> str:
+    """charge.refunded: record the total refunded so far (an absolute, so replays are harmless)."""
+    intent = charge.get("payment_intent")
+    if not intent:
+        return "no payment intent"
+    payment = db.session.execute(
+        select(Payment).where(Payment.provider == "stripe", Payment.payment_intent_id == intent)
+    ).scalar_one_or_none()
+    if payment is None:
+        return "unknown payment"
+    refunded = int(charge.get("amount_refunded") or 0)
+    return _record_refunded_total(payment, refunded, "Refund recorded by Stripe")
+
+
+def _record_refunded_total(payment: Payment, refunded: int, note: str) -> str:
+    """Raise the order's refunded amount to `refunded` (never lowers it) and set the status."""
+    order = db.session.get(Order, payment.order_id)
+    refunded = min(refunded, order.total_pence)
+    table = Order.__table__
+    status = orders._current_status(order.id)
+    if status not in orders.REFUNDABLE_STATUSES and status != "refunded":
+        return f"not refundable ({status})"
+    if refunded <= order.refunded_pence:
+        return "already recorded"
+    to_status = "refunded" if refunded >= order.total_pence else "partially_refunded"
+    result = db.session.execute(
+        update(table)
+        .where(table.c.id == order.id, table.c.refunded_pence < refunded)
+        .values(refunded_pence=refunded, status=to_status, updated_at=now_utc())
+    )
+    if result.rowcount != 1:
+        return "already recorded"
+    payment.status = "refunded" if to_status == "refunded" else "partially_refunded"
+    orders._record_event(order.id, status, to_status, note)
+    return to_status
+
+
+def _on_refund_updated(refund: Mapping[str, Any]) -> str:
+    """refund.created / refund.updated / refund.failed: keep our refund row's status in step."""
+    row = db.session.execute(
+        select(Refund).where(Refund.provider_reference == str(refund.get("id") or ""))
+    ).scalar_one_or_none()
+    if row is None:
+        return "unknown refund"
+    stripe_status = refund.get("status")
+    new_status = {"succeeded": "succeeded", "failed": "failed", "canceled": "failed"}.get(
+        stripe_status, "pending"
+    )
+    if row.status != new_status and row.status != "failed":
+        row.status = new_status
+        _note(row.order_id, f"Refund {row.id} is {new_status}.")
+    return f"refund {new_status}"
+
+
+EVENT_HANDLERS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "checkout.session.completed": _on_session_completed,
+    "checkout.session.async_payment_succeeded": _on_async_succeeded,
+    "checkout.session.async_payment_failed": _on_async_failed,
+    "checkout.session.expired": _on_session_expired,
+    "charge.refunded": _on_charge_refunded,
+    "refund.created": _on_refund_updated,
+    "refund.updated": _on_refund_updated,
+    "refund.failed": _on_refund_updated,
+}
+
+
+# --- Refunds -------------------------------------------------------------------------------
+
+
+class RefundError(OrderError):
+    """A refund that cannot be made; the message is fit to show to staff."""
+
+
+def refund_order(
+    order_id: int,
+    lines: Mapping[int, int],
+    *,
+    restock: bool,
+    user_id: int | None = None,
+    reason: str = "",
+    include_delivery: bool = False,
+) -> Refund:
+    """Refund some quantities of an order's lines (and the delivery charge); commits.
+
+    The gateway is called with an idempotency key derived from the order and the number of
+    refunds before this one, so a retry after a crash cannot refund twice. With `restock`,
+    units still held go back on sale and units already sold come back as a return movement.
+    """
+    order = db.session.get(Order, order_id)
+    if order is None:
+        raise RefundError("We could not find that order.")
+    if order.status not in orders.REFUNDABLE_STATUSES:
+        raise RefundError(
+            f"A {orders.ORDER_STATUS_LABELS[order.status].lower()} order cannot be refunded."
+        )
+    order_lines = {line.id: line for line in order.lines}
+    amount = 0
+    for line_id, quantity in lines.items():
+        line = order_lines.get(line_id)
+        if line is None:
+            raise RefundError("That line is not on this order.")
+        if quantity < 0 or quantity > line.quantity - line.refunded_quantity:
+            raise RefundError(
+                f"You can refund at most {line.quantity - line.refunded_quantity} of {line.name}."
+            )
+        amount += line.unit_price_pence * quantity
+    if include_delivery:
+        amount += order.delivery_pence
+    amount = min(amount, order.total_pence - order.refunded_pence)
+    if amount <= 0:
+        raise RefundError("Choose something to refund.")
+
+    payment = db.session.execute(
+        select(Payment)
+        .where(
+            Payment.order_id == order.id, Payment.status.in_(("succeeded", "partially_refunded"))
+        )
+        .order_by(Payment.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if payment is None:
+        raise RefundError("This order has no payment to refund.")
+    previous = db.session.execute(select(Refund.id).where(Refund.order_id == order.id)).all()
+    key = f"refund-{order.reference}-{len(previous) + 1}"
+    provider_reference = gateway_for(payment.provider).refund(payment, amount, key)
+
+    try:
+        refund = Refund(
+            order_id=order.id,
+            payment_id=payment.id,
+            amount_pence=amount,
+            status="succeeded",
+            provider_reference=provider_reference,
+            idempotency_key=key,
+            lines=[
+                {"order_line_id": line_id, "quantity": quantity, "restock": restock}
+                for line_id, quantity in lines.items()
+                if quantity
+            ],
+            reason=reason,
+            created_by_id=user_id,
+        )
+        db.session.add(refund)
+        line_table = OrderLine.__table__
+        for line_id, quantity in lines.items():
+            if not quantity:
+                continue
+            result = db.session.execute(
+                update(line_table)
+                .where(
+                    line_table.c.id == line_id,
+                    line_table.c.refunded_quantity + quantity <= line_table.c.quantity,
+                )
+                .values(refunded_quantity=line_table.c.refunded_quantity + quantity)
+            )
+            if result.rowcount != 1:
+                raise RefundError("Those units were refunded at the same time by someone else.")
+            if restock:
+                _restock_line(order_lines[line_id], quantity, order.reference, user_id)
+        outcome = _record_refunded_total(
+            payment, order.refunded_pence + amount, f"Refunded {amount} pence. {reason}".strip()
+        )
+        if outcome.startswith("not refundable") or outcome == "already recorded":
+            raise RefundError("The order changed while refunding; please look again.")
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return refund
+
+
+def _restock_line(line: OrderLine, quantity: int, reference: str, user_id: int | None) -> None:
+    """Put `quantity` of a line back on sale: release held units, or book returned ones."""
+    per_unit: dict[int, int] = {}
+    if line.kind == "product":
+        per_unit[line.product_id] = 1
+    else:
+        for item in line.kit.items:
+            per_unit[item.product_id] = item.quantity
+    lots = StockLot.__table__
+    allocation_table = StockAllocation.__table__
+    # Latest expiry first: the freshest units are the ones worth putting back on sale.
+    allocations = sorted(
+        line.allocations, key=lambda a: (a.product_id, a.lot.expiry_date, a.lot_id), reverse=True
+    )
+    for product_id, units_each in per_unit.items():
+        units = units_each * quantity
+        for allocation in allocations:
+            if units == 0:
+                break
+            if allocation.product_id != product_id or allocation.state not in ("held", "committed"):
+                continue
+            take = min(units, allocation.quantity)
+            if allocation.state == "held":
+                db.session.execute(
+                    update(lots)
+                    .where(lots.c.id == allocation.lot_id, lots.c.quantity_reserved >= take)
+                    .values(quantity_reserved=lots.c.quantity_reserved - take)
+                )
+                new_state = "released"
+            else:
+                db.session.execute(
+                    update(lots)
+                    .where(lots.c.id == allocation.lot_id)
+                    .values(quantity_on_hand=lots.c.quantity_on_hand + take)
+                )
+                db.session.add(
+                    StockMovement(
+                        lot_id=allocation.lot_id,
+                        product_id=product_id,
+                        kind="return",
+                        quantity=take,
+                        reason=f"Refund of order {reference}",
+                        user_id=user_id,
+                        order_id=line.order_id,
+                    )
+                )
+                new_state = "returned"
+            if take == allocation.quantity:
+                db.session.execute(
+                    update(allocation_table)
+                    .where(allocation_table.c.id == allocation.id)
+                    .values(state=new_state, updated_at=now_utc())
+                )
+            else:
+                db.session.execute(
+                    update(allocation_table)
+                    .where(allocation_table.c.id == allocation.id)
+                    .values(quantity=allocation_table.c.quantity - take, updated_at=now_utc())
+                )
+            units -= take
