@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 
 from shop.account import commands as account_commands
+from shop.checkout import commands as checkout_commands
 from shop.services import inventory, seeding
 
 
@@ -35,6 +36,7 @@ def _treatment_seed_data() -> list[dict]:
 
 def register(app: Flask) -> None:
     """Attach the command groups to `app`."""
+    checkout_commands.register(app)
     account_commands.register(app)
 
     @app.cli.command("seed")
