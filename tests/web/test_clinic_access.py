@@ -1,0 +1,111 @@
+"""Only clinicians and admins reach /clinic; a clinician sees only their own recommendations."""
+
+from __future__ import annotations
+
+import pytest
+from clinic_support import clinic_catalogue, create_recommendation
+from factories import make_user
+
+from models import ConsultationRequest, Recommendation, db
+
+
+def _clinic_urls(rec_id: int, item_id: int, request_id: int) -> list[tuple[str, str]]:
+    return [
+        ("GET", "/clinic/"),
+        ("GET", f"/clinic/requests/{request_id}"),
+        ("POST", f"/clinic/requests/{request_id}"),
+        ("GET", "/clinic/recommendations"),
+        ("GET", "/clinic/recommendations/new"),
+        ("POST", "/clinic/recommendations/new"),
+        ("GET", f"/clinic/recommendations/{rec_id}"),
+        ("GET", f"/clinic/recommendations/{rec_id}/edit"),
+        ("POST", f"/clinic/recommendations/{rec_id}/edit"),
+        ("POST", f"/clinic/recommendations/{rec_id}/items/{item_id}/swap"),
+        ("POST", f"/clinic/recommendations/{rec_id}/items/{item_id}/quantity"),
+        ("POST", f"/clinic/recommendations/{rec_id}/items/{item_id}/remove"),
+        ("POST", f"/clinic/recommendations/{rec_id}/items"),
+        ("POST", f"/clinic/recommendations/{rec_id}/send"),
+        ("POST", f"/clinic/recommendations/{rec_id}/revoke"),
+        ("GET", f"/clinic/recommendations/{rec_id}/print"),
+        ("GET", "/clinic/reports"),
+    ]
+
+
+@pytest.fixture
+def setup(client, login):
+    """A clinician's draft recommendation and an open consultation request."""
+    clinic_catalogue()
+    owner = make_user(role="clinician", name="Dr Owner")
+    login(owner)
+    rec = create_recommendation(client)
+    request = ConsultationRequest(name="Bo", email="bo@example.com", preferred_times="any")
+    db.session.add(request)
+    db.session.commit()
+    with client.session_transaction() as session:
+        session.clear()
+    return {"owner": owner, "rec": rec, "item": rec.items[0], "request": request}
+
+
+def test_every_clinic_view_uses_the_clinician_permission(app):
+    """The access matrix: each clinic view function carries clinician_required."""
+    clinic_views = [
+        view for endpoint, view in app.view_functions.items() if endpoint.startswith("clinic.")
+    ]
+    assert len(clinic_views) == 14
+    for view in clinic_views:
+        assert getattr(view, "required_roles", None) == ("clinician",), view.__name__
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, setup):
+    for method, url in _clinic_urls(setup["rec"].id, setup["item"].id, setup["request"].id):
+        response = client.open(url, method=method)
+        assert response.status_code == 302, (method, url)
+        assert "/account/login" in response.headers["Location"], (method, url)
+
+
+@pytest.mark.parametrize("role", ["customer", "staff"])
+def test_customers_and_staff_are_refused(client, login, setup, role):
+    login(make_user(role=role))
+    for method, url in _clinic_urls(setup["rec"].id, setup["item"].id, setup["request"].id):
+        assert client.open(url, method=method).status_code == 403, (method, url)
+    db.session.expire_all()
+    rec = db.session.get(Recommendation, setup["rec"].id)
+    assert rec.status == "draft"
+
+
+def test_another_clinician_gets_404_for_someone_elses_recommendation(client, login, setup):
+    login(make_user(role="clinician", name="Dr Other"))
+    rec_id, item_id = setup["rec"].id, setup["item"].id
+    for method, url in _clinic_urls(rec_id, item_id, setup["request"].id):
+        if f"/recommendations/{rec_id}" not in url:
+            continue
+        assert client.open(url, method=method).status_code == 404, (method, url)
+    listing = client.get("/clinic/recommendations").get_data(as_text=True)
+    assert "Ada Patient" not in listing
+    db.session.expire_all()
+    rec = db.session.get(Recommendation, rec_id)
+    assert rec.status == "draft" and rec.token_hash is None
+
+
+def test_an_admin_sees_and_manages_every_recommendation(client, login, setup):
+    login(make_user(role="admin"))
+    rec = setup["rec"]
+    assert client.get(f"/clinic/recommendations/{rec.id}").status_code == 200
+    listing = client.get("/clinic/recommendations").get_data(as_text=True)
+    assert "Ada Patient" in listing and "Dr Owner" in listing
+    assert client.post(f"/clinic/recommendations/{rec.id}/send").status_code == 302
+
+
+def test_clinicians_and_admins_reach_every_page(client, login, setup):
+    for user in (setup["owner"], make_user(role="admin")):
+        login(user)
+        for url in (
+            "/clinic/",
+            "/clinic/recommendations",
+            "/clinic/recommendations/new",
+            "/clinic/reports",
+            f"/clinic/requests/{setup['request'].id}",
+            f"/clinic/recommendations/{setup['rec'].id}",
+            f"/clinic/recommendations/{setup['rec'].id}/edit",
+        ):
+            assert client.get(url).status_code == 200, url
