@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from datetime import date
 from urllib.parse import urlsplit
 
@@ -294,22 +295,72 @@ def delete_plan(plan_id: int):
 # --- personal data: export and erasure ------------------------------------------------------
 
 
+EMAIL_CONFIRMED_KEY = "email_confirmed"
+
+
+def _email_confirmed() -> bool:
+    """True when this session followed a fresh confirmation link sent to the account's email."""
+    mark = session.get(EMAIL_CONFIRMED_KEY)
+    if not isinstance(mark, dict) or mark.get("u") != current_user.get_id():
+        return False
+    age = time.time() - float(mark.get("at", 0))
+    return 0 <= age <= current_app.config["PASSWORD_RESET_MAX_AGE"]
+
+
 @blueprint.get("/data")
 @login_required
 def data():
     """What the shop holds about the customer, a download, and account deletion."""
+    confirmed = _email_confirmed()
     return render_template(
         "account/data.html",
-        held=accounts.export_data(current_user.id),
+        held=accounts.export_data(current_user.id, email_confirmed=confirmed),
+        email_confirmed=confirmed,
         form=EraseAccountForm(),
+        confirm_form=ConfirmForm(),
     )
+
+
+@blueprint.post("/data/confirm-email")
+@login_required
+def confirm_email_request():
+    """Send a link to the account's address; following it adds records tied to that address."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400, description="Please use the button on the data page.")
+    config = current_app.config
+    accounts.request_email_confirmation(
+        current_user.id,
+        secret_key=config["SECRET_KEY"],
+        link_for=lambda token: (
+            config["PUBLIC_BASE_URL"] + url_for("account.confirm_email", token=token)
+        ),
+        max_age=config["PASSWORD_RESET_MAX_AGE"],
+    )
+    flash(f"We have sent a link to {current_user.email}. Open it in this browser.", "info")
+    return redirect(url_for("account.data"), 303)
+
+
+@blueprint.get("/data/confirm/<token>")
+@login_required
+def confirm_email(token: str):
+    """Follow the emailed link: for a while, this session sees records tied to the address."""
+    config = current_app.config
+    if not accounts.email_confirmation_is_valid(
+        token, current_user.id, config["SECRET_KEY"], config["PASSWORD_RESET_MAX_AGE"]
+    ):
+        abort(400, description="That link is not valid or has expired. Please ask for a new one.")
+    session[EMAIL_CONFIRMED_KEY] = {"u": current_user.get_id(), "at": time.time()}
+    flash("Thank you: your email is confirmed for the next hour.", "success")
+    return redirect(url_for("account.data"))
 
 
 @blueprint.get("/data/export")
 @login_required
 def export():
     """Download everything the shop holds about the customer as a JSON file."""
-    body = json.dumps(accounts.export_data(current_user.id), indent=2, ensure_ascii=False)
+    held = accounts.export_data(current_user.id, email_confirmed=_email_confirmed())
+    body = json.dumps(held, indent=2, ensure_ascii=False)
     filename = f"my-data-{date.today().isoformat()}.json"
     return Response(
         body,
@@ -323,9 +374,10 @@ def export():
 def erase():
     """Delete the account: personal and health data erased, orders kept anonymised."""
     form = EraseAccountForm()
+    confirmed = _email_confirmed()
     if form.validate_on_submit():
         try:
-            accounts.erase_account(current_user.id, form.password.data)
+            accounts.erase_account(current_user.id, form.password.data, email_confirmed=confirmed)
         except AccountError as error:
             form.password.errors = [*form.password.errors, str(error)]
         else:
@@ -333,5 +385,11 @@ def erase():
             session.clear()
             flash("Your account and personal data have been deleted.", "success")
             return redirect(url_for("storefront.home"))
-    held = accounts.export_data(current_user.id)
-    return render_template("account/data.html", held=held, form=form), 422
+    held = accounts.export_data(current_user.id, email_confirmed=confirmed)
+    return render_template(
+        "account/data.html",
+        held=held,
+        email_confirmed=confirmed,
+        form=form,
+        confirm_form=ConfirmForm(),
+    ), 422

@@ -12,7 +12,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import Text, cast, func, or_, select
+from sqlalchemy import Text, cast, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -36,6 +36,8 @@ from shop.services import audit
 from shop.services.notifications import queue_email
 
 PASSWORD_RESET_SALT = "password-reset"
+EMAIL_CONFIRMATION_SALT = "email-confirmation"
+ACCOUNT_EMAIL_KINDS = ("password_reset", "email_confirmation")
 MIN_PASSWORD_LENGTH = 10
 ERASED_NAME = "Erased customer"
 ERASED_DOMAIN = "erased.invalid"
@@ -314,6 +316,51 @@ def reset_password(
     _set_password(user, new_password, _now(now))
     db.session.commit()
     return user
+
+
+# --- proving the email address (before showing or erasing records tied to it) ---------------
+
+
+def _email_fingerprint(user: User) -> str:
+    return hashlib.sha256(f"{user.id}:{user.email}".encode()).hexdigest()[:24]
+
+
+def request_email_confirmation(
+    user_id: int, secret_key: str, link_for: Callable[[str], str], max_age: int
+) -> None:
+    """Email the account holder a link proving they read mail sent to the account's address."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise AccountError("There is no such account.")
+    token = URLSafeTimedSerializer(secret_key, salt=EMAIL_CONFIRMATION_SALT).dumps(
+        {"u": user.id, "e": _email_fingerprint(user)}
+    )
+    queue_email(
+        user.email,
+        "Confirm it is your email address",
+        "email_confirmation",
+        name=user.name,
+        link=link_for(token),
+        valid_minutes=max(1, max_age // 60),
+    )
+    db.session.commit()
+
+
+def email_confirmation_is_valid(token: str, user_id: int, secret_key: str, max_age: int) -> bool:
+    """Tell whether `token` is a fresh confirmation link for this account and its address."""
+    try:
+        data = URLSafeTimedSerializer(secret_key, salt=EMAIL_CONFIRMATION_SALT).loads(
+            token, max_age=max_age
+        )
+    except BadSignature:
+        return False
+    user = db.session.get(User, user_id)
+    return (
+        user is not None
+        and isinstance(data, dict)
+        and data.get("u") == user.id
+        and data.get("e") == _email_fingerprint(user)
+    )
 
 
 # --- the admin screen -----------------------------------------------------------------------
@@ -636,15 +683,30 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date | datetime) else value
 
 
-def export_data(user_id: int) -> dict[str, Any]:
-    """Return everything the shop holds about the user, as JSON-ready data."""
+def _same_email(column, email: str, email_confirmed: bool):
+    """Match rows addressed to `email`, but only once the account proved it owns the mailbox.
+
+    Anyone can open an account with any address, so records tied to an address only (guest
+    orders, consultation requests, clinicians' recommendations) are shown or erased only after
+    the account holder followed a link sent to it.
+    """
+    return func.lower(column) == email if email_confirmed else false()
+
+
+def export_data(user_id: int, email_confirmed: bool = False) -> dict[str, Any]:
+    """Return everything the shop holds about the user, as JSON-ready data.
+
+    Records tied only to the email address are included when `email_confirmed` is true.
+    """
     user = db.session.get(User, user_id)
     if user is None:
         raise AccountError("There is no such account.")
     orders = (
         db.session.execute(
             select(Order)
-            .where(or_(Order.user_id == user.id, Order.email == user.email))
+            .where(
+                or_(Order.user_id == user.id, _same_email(Order.email, user.email, email_confirmed))
+            )
             .options(selectinload(Order.lines))
             .order_by(Order.placed_at)
         )
@@ -655,7 +717,7 @@ def export_data(user_id: int) -> dict[str, Any]:
     consultations = (
         db.session.execute(
             select(ConsultationRequest)
-            .where(func.lower(ConsultationRequest.email) == user.email)
+            .where(_same_email(ConsultationRequest.email, user.email, email_confirmed))
             .options(selectinload(ConsultationRequest.treatment))
             .order_by(ConsultationRequest.created_at)
         )
@@ -665,7 +727,7 @@ def export_data(user_id: int) -> dict[str, Any]:
     recommendations = (
         db.session.execute(
             select(Recommendation)
-            .where(func.lower(Recommendation.patient_email) == user.email)
+            .where(_same_email(Recommendation.patient_email, user.email, email_confirmed))
             .options(
                 selectinload(Recommendation.treatment),
                 selectinload(Recommendation.items),
@@ -680,6 +742,7 @@ def export_data(user_id: int) -> dict[str, Any]:
     )
     return {
         "exported_at": _iso(datetime.now(UTC)),
+        "includes_records_sent_to_the_email": email_confirmed,
         "profile": {
             "email": user.email,
             "name": user.name,
@@ -798,12 +861,13 @@ def _scrubber(*needles: str) -> Callable[[Any], Any]:
     return scrub
 
 
-def erase_account(user_id: int, password: str) -> None:
+def erase_account(user_id: int, password: str, email_confirmed: bool = False) -> None:
     """Erase a customer's personal and health data; orders stay, anonymised, for sales records.
 
     Deletes saved plans, basket and the account; removes name, email, phone and address from
     orders; anonymises consultation requests and recommendations sent to the email; scrubs the
-    name and email from notes, refund reasons, audit entries and queued emails. One transaction.
+    name and email from notes, refund reasons, audit entries and queued emails. Records tied
+    only to the email address are included when `email_confirmed` is true. One transaction.
     """
     user = db.session.get(User, user_id)
     if user is None:
@@ -821,7 +885,7 @@ def erase_account(user_id: int, password: str) -> None:
     orders = (
         db.session.execute(
             select(Order)
-            .where(or_(Order.user_id == user.id, func.lower(Order.email) == email))
+            .where(or_(Order.user_id == user.id, _same_email(Order.email, email, email_confirmed)))
             .options(selectinload(Order.events))
         )
         .scalars()
@@ -850,7 +914,9 @@ def erase_account(user_id: int, password: str) -> None:
         event.user_id = None
 
     for request in db.session.execute(
-        select(ConsultationRequest).where(func.lower(ConsultationRequest.email) == email)
+        select(ConsultationRequest).where(
+            _same_email(ConsultationRequest.email, email, email_confirmed)
+        )
     ).scalars():
         request.name = ERASED_NAME
         request.email = erased_email
@@ -861,7 +927,9 @@ def erase_account(user_id: int, password: str) -> None:
         request.staff_note = ""
         request.status = "closed"
     for rec in db.session.execute(
-        select(Recommendation).where(func.lower(Recommendation.patient_email) == email)
+        select(Recommendation).where(
+            _same_email(Recommendation.patient_email, email, email_confirmed)
+        )
     ).scalars():
         rec.patient_name = ERASED_NAME
         rec.patient_email = erased_email
@@ -876,8 +944,13 @@ def erase_account(user_id: int, password: str) -> None:
         cast(column, Text).ilike(f"%{needle}%")
         for column in (AuditEntry.before, AuditEntry.after)
         for needle in (email, name)
-        if needle and len(needle.strip()) >= 3
+        if email_confirmed and needle and len(needle.strip()) >= 3
     ]
+    if order_ids:
+        order_targets = [str(order_id) for order_id in order_ids]
+        mentions.append(
+            (AuditEntry.target_type == "order") & AuditEntry.target_id.in_(order_targets)
+        )
     for entry in db.session.execute(
         select(AuditEntry).where(
             or_(
@@ -891,8 +964,12 @@ def erase_account(user_id: int, password: str) -> None:
             entry.user_id = None
         entry.before = scrub(entry.before)
         entry.after = scrub(entry.after)
+    # Without a confirmed address only the account's own emails are known to be this person's.
+    own_emails = OutboxEmail.kind.in_(ACCOUNT_EMAIL_KINDS) | _same_email(
+        OutboxEmail.to_address, email, email_confirmed
+    )
     for email_row in db.session.execute(
-        select(OutboxEmail).where(func.lower(OutboxEmail.to_address) == email)
+        select(OutboxEmail).where(func.lower(OutboxEmail.to_address) == email, own_emails)
     ).scalars():
         db.session.delete(email_row)
 

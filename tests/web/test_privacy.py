@@ -1,0 +1,530 @@
+"""Patient privacy: own data only, saved plans with consent, data export, and erasure."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import String, Text, func, select
+
+from models import (
+    AuditEntry,
+    BasketItem,
+    ConsultationRequest,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OutboxEmail,
+    Recommendation,
+    SavedPlan,
+    User,
+    db,
+)
+from shop.services import accounts
+from tests.factories import DEFAULT_PASSWORD, make_lot, make_product, make_treatment, make_user
+
+PATIENT_EMAIL = "pat.privacy@example.com"
+PATIENT_NAME = "Patricia Quillfeather"
+
+
+def make_order(user: User | None, email: str, name: str, placed_days_ago: int = 0, **fields):
+    """A paid order of one product for `user` (or a guest with `email`)."""
+    product = fields.pop("product", None) or make_product()
+    order = Order(
+        reference="LS-" + secrets.token_hex(5).upper(),
+        user_id=user.id if user else None,
+        email=email,
+        name=name,
+        phone="07700 900123",
+        fulfilment="delivery",
+        address_line1="1 Private Lane",
+        town="Bath",
+        postcode="BA1 1AA",
+        status="paid",
+        payment_method="clinic",
+        subtotal_pence=1000,
+        delivery_pence=0,
+        total_pence=1000,
+        vat_pence=167,
+        placed_at=datetime.now(UTC) - timedelta(days=placed_days_ago),
+        **fields,
+    )
+    order.lines = [
+        OrderLine(
+            kind="product",
+            product_id=product.id,
+            name=product.name,
+            quantity=1,
+            unit_price_pence=1000,
+            line_total_pence=1000,
+            vat_pence=167,
+        )
+    ]
+    order.events = [OrderEvent(to_status="paid", note=f"Paid at the desk by {name}")]
+    db.session.add(order)
+    db.session.commit()
+    return order
+
+
+def make_plan(
+    user: User, treatment, treated_on: date | None = None, pregnant: bool = True
+) -> SavedPlan:
+    plan = SavedPlan(
+        user_id=user.id,
+        treatment_id=treatment.id,
+        treated_on=treated_on or date.today() - timedelta(days=2),
+        fitzpatrick=3,
+        concerns=["sensitive"],
+        pregnant_or_breastfeeding=pregnant,
+    )
+    db.session.add(plan)
+    db.session.commit()
+    return plan
+
+
+@pytest.fixture
+def patient(app_ctx):
+    return make_user(email=PATIENT_EMAIL, name=PATIENT_NAME)
+
+
+# --- nobody sees anyone else's things -------------------------------------------------------
+
+
+def test_a_customer_cannot_open_another_customers_order(client, login, patient):
+    order = make_order(patient, PATIENT_EMAIL, PATIENT_NAME)
+    login(make_user(email="other@example.com"))
+    response = client.get(f"/orders/{order.reference}")
+    assert response.status_code == 404
+    assert PATIENT_NAME not in response.get_data(as_text=True)
+
+
+def test_the_owner_can_open_their_order_from_the_orders_page(client, login, patient):
+    order = make_order(patient, PATIENT_EMAIL, PATIENT_NAME)
+    login(patient)
+    html = client.get("/account/orders").get_data(as_text=True)
+    assert f'href="/orders/{order.reference}"' in html
+    assert client.get(f"/orders/{order.reference}").status_code == 200
+
+
+def test_orders_page_lists_only_own_orders_newest_first(client, login, patient):
+    older = make_order(patient, PATIENT_EMAIL, PATIENT_NAME, placed_days_ago=5)
+    newer = make_order(patient, PATIENT_EMAIL, PATIENT_NAME, placed_days_ago=1)
+    other = make_order(make_user(), "someone@example.com", "Someone Else")
+    login(patient)
+    html = client.get("/account/orders").get_data(as_text=True)
+    assert html.index(newer.reference) < html.index(older.reference)
+    assert other.reference not in html
+
+
+def test_orders_page_is_paginated_with_constant_queries(client, login, patient, count_queries):
+    app = client.application
+    app.config["ACCOUNT_ORDERS_PER_PAGE"] = 2
+    try:
+        product = make_product()
+        for days in range(3):
+            make_order(patient, PATIENT_EMAIL, PATIENT_NAME, placed_days_ago=days, product=product)
+        login(patient)
+        with count_queries() as few:
+            first = client.get("/account/orders")
+        for days in range(3, 9):
+            make_order(patient, PATIENT_EMAIL, PATIENT_NAME, placed_days_ago=days, product=product)
+        with count_queries() as many:
+            client.get("/account/orders")
+        assert many.count == few.count
+        assert first.status_code == 200
+        last = client.get("/account/orders?page=5").get_data(as_text=True)
+        assert 'aria-current="page">5<' in last
+        assert client.get("/account/orders?page=abc").status_code == 200
+        assert client.get("/account/orders?page=-3").status_code == 200
+    finally:
+        app.config["ACCOUNT_ORDERS_PER_PAGE"] = 10
+
+
+def test_a_customer_cannot_delete_another_customers_plan(client, login, patient):
+    plan = make_plan(patient, make_treatment())
+    login(make_user(email="other@example.com"))
+    response = client.post(f"/account/plans/{plan.id}/delete")
+    assert response.status_code == 404
+    assert db.session.get(SavedPlan, plan.id) is not None
+
+
+def test_a_customer_sees_only_their_own_plans_and_data(client, login, patient):
+    make_plan(patient, make_treatment(name="Chemical peel"))
+    make_order(patient, PATIENT_EMAIL, PATIENT_NAME)
+    login(make_user(email="other@example.com", name="Other Person"))
+    for path in ("/account", "/account/plans", "/account/data", "/account/data/export"):
+        body = client.get(path).get_data(as_text=True)
+        assert PATIENT_NAME not in body and PATIENT_EMAIL not in body, path
+        assert "Chemical peel" not in body, path
+
+
+# --- saved plans ----------------------------------------------------------------------------
+
+
+def plan_form(**changes):
+    data = {
+        "treatment": "microneedling",
+        "treated_on": (date.today() - timedelta(days=1)).isoformat(),
+        "fitzpatrick": "4",
+        "concerns": ["sensitive", "pigmentation-prone"],
+        "consent": "y",
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def plan_count() -> int:
+    return db.session.execute(select(func.count()).select_from(SavedPlan)).scalar_one()
+
+
+def test_saving_a_plan_with_consent_keeps_it(client, login, patient):
+    make_treatment()
+    login(patient)
+    response = client.post("/account/plans", data=plan_form(pregnant_or_breastfeeding="y"))
+    assert response.status_code == 302
+    plan = db.session.execute(select(SavedPlan)).scalar_one()
+    assert plan.user_id == patient.id
+    assert plan.fitzpatrick == 4
+    assert sorted(plan.concerns) == ["pigmentation-prone", "sensitive"]
+    assert plan.pregnant_or_breastfeeding is True
+    assert plan.consent_at is not None
+
+
+def test_saving_a_plan_without_consent_is_refused(client, login, patient):
+    make_treatment()
+    login(patient)
+    response = client.post("/account/plans", data=plan_form(consent=None))
+    assert response.status_code == 422
+    assert "Please tick the box" in response.get_data(as_text=True)
+    assert plan_count() == 0
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"treatment": "no-such-treatment"},
+        {"treatment": ""},
+        {"treated_on": "yesterday"},
+        {"treated_on": None},
+        {"fitzpatrick": "7"},
+        {"fitzpatrick": "0"},
+        {"fitzpatrick": "abc"},
+        {"concerns": ["not-a-concern"]},
+    ],
+)
+def test_bad_plan_input_is_refused_and_saves_nothing(client, login, patient, changes):
+    make_treatment()
+    login(patient)
+    response = client.post("/account/plans", data=plan_form(**changes))
+    assert response.status_code == 422
+    assert plan_count() == 0
+
+
+def test_saving_a_plan_needs_signing_in(client):
+    make_treatment()
+    response = client.post("/account/plans", data=plan_form())
+    assert response.status_code == 302
+    assert "/account/login" in response.headers["Location"]
+    assert plan_count() == 0
+
+
+def test_deleting_a_plan(client, login, patient):
+    plan = make_plan(patient, make_treatment())
+    login(patient)
+    response = client.post(f"/account/plans/{plan.id}/delete")
+    assert response.status_code == 302
+    assert plan_count() == 0
+    assert client.post(f"/account/plans/{plan.id}/delete").status_code == 404
+    assert client.get(f"/account/plans/{plan.id}/delete").status_code == 405
+
+
+def seeded_treatment(slug: str = "microneedling"):
+    """A treatment with its real protocol data, as `flask seed` stores it."""
+    from shop.aftercare.protocols import load_protocols, protocol_to_dict
+
+    protocol = load_protocols()[slug]
+    treatment = make_treatment(slug=slug, name=protocol.name)
+    treatment.protocol = protocol_to_dict(protocol)
+    treatment.protocol_version = protocol.version
+    db.session.commit()
+    return treatment, protocol
+
+
+def test_plans_show_todays_step_from_the_aftercare_engine(client, login, patient):
+    treatment, protocol = seeded_treatment()
+    make_plan(patient, treatment, treated_on=date.today() - timedelta(days=1), pregnant=False)
+    login(patient)
+    html = client.get("/account/plans").get_data(as_text=True)
+    assert f"Today is day 1 of {protocol.last_day}" in html
+    assert "Today, use" in html
+    entry = accounts.list_plans(patient.id, date.today())[0]
+    assert entry.use, "the engine gives day 1 something to use"
+    for line in entry.use[:2]:
+        assert line.split(":")[0] in html
+
+
+def test_a_plan_the_engine_finds_unsuitable_says_why(client, login, patient):
+    treatment, _ = seeded_treatment()
+    make_plan(patient, treatment, pregnant=True)
+    login(patient)
+    html = client.get("/account/plans").get_data(as_text=True)
+    assert "not offered during pregnancy" in html
+    assert "Today, use" not in html
+
+
+def test_overview_counts_orders_and_shows_only_running_plans(client, login, patient):
+    treatment, protocol = seeded_treatment()
+    make_plan(patient, treatment, treated_on=date.today() - timedelta(days=2))
+    make_plan(patient, treatment, treated_on=date.today() - timedelta(days=protocol.last_day + 30))
+    make_order(patient, PATIENT_EMAIL, PATIENT_NAME)
+    login(patient)
+    summary = accounts.overview(patient.id, date.today())
+    assert summary.orders_count == 1
+    assert [p.day for p in summary.plans] == [2]
+    html = client.get("/account").get_data(as_text=True)
+    assert "Today is day 2" in html
+
+
+def test_a_plan_without_protocol_data_shows_the_day_number(client, login, patient):
+    make_plan(patient, make_treatment(), treated_on=date.today() - timedelta(days=3))
+    login(patient)
+    assert "Today is day 3." in client.get("/account/plans").get_data(as_text=True)
+
+
+def test_plans_page_queries_stay_constant(client, login, patient, count_queries):
+    treatment, _ = seeded_treatment()
+    make_plan(patient, treatment)
+    login(patient)
+    client.get("/account/plans")
+    with count_queries() as few:
+        client.get("/account/plans")
+    for days in range(5):
+        make_plan(patient, treatment, treated_on=date.today() - timedelta(days=days))
+    with count_queries() as many:
+        client.get("/account/plans")
+    assert many.count == few.count
+
+
+# --- export ---------------------------------------------------------------------------------
+
+
+def fill_in_everything(patient):
+    """Give the patient an order, a plan, a basket line, a consultation and a recommendation."""
+    treatment = make_treatment()
+    product = make_product(slug="barrier-balm")
+    make_lot(product, 5)
+    order = make_order(patient, PATIENT_EMAIL, PATIENT_NAME, product=product)
+    # A guest order placed earlier with the same email (in another letter case).
+    guest_order = make_order(None, PATIENT_EMAIL.upper(), PATIENT_NAME, product=product)
+    make_plan(patient, treatment)
+    db.session.add(
+        BasketItem(
+            user_id=patient.id, item_key=f"product:{product.id}", product_id=product.id, quantity=2
+        )
+    )
+    db.session.add(
+        ConsultationRequest(
+            name=PATIENT_NAME,
+            email=PATIENT_EMAIL,
+            phone="07700 900123",
+            treatment_id=treatment.id,
+            question=f"Hi, {PATIENT_NAME} here: is micro-needling fine with my rosacea?",
+            staff_note=f"Called {PATIENT_NAME} back",
+        )
+    )
+    db.session.add(
+        Recommendation(
+            token_hash=secrets.token_hex(32),
+            patient_name=PATIENT_NAME,
+            patient_email=PATIENT_EMAIL,
+            treatment_id=treatment.id,
+            treated_on=date.today(),
+            fitzpatrick=2,
+            concerns=["sensitive"],
+            screening={"pregnant_or_breastfeeding": True},
+            notes="Rosacea flare last month",
+            status="sent",
+        )
+    )
+    db.session.add(
+        OutboxEmail(
+            to_address=PATIENT_EMAIL, subject="Your order", body_text=f"Dear {PATIENT_NAME}"
+        )
+    )
+    db.session.add(
+        AuditEntry(
+            action="order.note",
+            target_type="order",
+            target_id=str(order.id),
+            after={"note": f"{PATIENT_NAME} asked for gift wrap", "email": PATIENT_EMAIL},
+        )
+    )
+    db.session.commit()
+    return order, guest_order
+
+
+def confirm_email(client) -> None:
+    """Ask for the confirmation link and follow it, as the account holder would."""
+    assert client.post("/account/data/confirm-email").status_code == 303
+    email = db.session.execute(
+        select(OutboxEmail).where(OutboxEmail.kind == "email_confirmation")
+    ).scalar_one()
+    link = re.search(r"http\S+/account/data/confirm/\S+", email.body_text).group(0)
+    assert client.get(urlsplit(link).path).status_code == 302
+
+
+def test_export_holds_everything_the_shop_keeps(client, login, patient):
+    order, guest_order = fill_in_everything(patient)
+    login(patient)
+    confirm_email(client)
+    response = client.get("/account/data/export")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.headers["Cache-Control"] == "no-store"
+    data = json.loads(response.get_data(as_text=True))
+    assert data["profile"]["email"] == PATIENT_EMAIL
+    assert data["profile"]["name"] == PATIENT_NAME
+    assert "password_hash" not in json.dumps(data) and patient.password_hash not in json.dumps(data)
+    assert data["consents"]["marketing_consent"] is False
+    assert {o["reference"] for o in data["orders"]} == {order.reference, guest_order.reference}
+    assert data["orders"][0]["lines"][0]["quantity"] == 1
+    assert data["saved_plans"][0]["treatment"] == "microneedling"
+    assert data["saved_plans"][0]["pregnant_or_breastfeeding"] is True
+    assert data["consultation_requests"][0]["question"].startswith("Hi,")
+    assert data["recommendations"][0]["notes"] == "Rosacea flare last month"
+    assert data["basket"] == [{"item": data["basket"][0]["item"], "quantity": 2}]
+
+
+def test_records_tied_only_to_the_email_need_a_confirmed_address(client, login, patient):
+    """Anyone may open an account with someone's address; that must not reveal their records."""
+    order, _guest_order = fill_in_everything(patient)
+    login(patient)
+    data = client.get("/account/data/export").get_json()
+    assert data["includes_records_sent_to_the_email"] is False
+    assert [o["reference"] for o in data["orders"]] == [order.reference]
+    assert data["consultation_requests"] == [] and data["recommendations"] == []
+    assert "Email me a link" in client.get("/account/data").get_data(as_text=True)
+
+
+def test_a_forged_or_foreign_confirmation_link_is_refused(app_ctx, client, login, patient):
+    other = make_user(email="other@example.com")
+    login(patient)
+    foreign = URLSafeTimedSerializer(app_ctx.config["SECRET_KEY"], salt="email-confirmation")
+    token = foreign.dumps({"u": other.id, "e": "x"})
+    assert client.get(f"/account/data/confirm/{token}").status_code == 400
+    assert client.get("/account/data/confirm/nonsense").status_code == 400
+    assert (
+        client.get("/account/data/export").get_json()["includes_records_sent_to_the_email"] is False
+    )
+
+
+def test_erasure_without_a_confirmed_address_leaves_records_of_that_address(client, login, patient):
+    order, guest_order = fill_in_everything(patient)
+    login(patient)
+    client.post("/account/data/delete", data={"password": DEFAULT_PASSWORD, "understood": "y"})
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).name == accounts.ERASED_NAME
+    assert db.session.get(Order, guest_order.id).name == PATIENT_NAME
+    assert db.session.execute(select(ConsultationRequest)).scalar_one().name == PATIENT_NAME
+
+
+def test_data_page_summarises_what_is_held(client, login, patient):
+    fill_in_everything(patient)
+    login(patient)
+    html = client.get("/account/data").get_data(as_text=True)
+    assert "What we hold about you" in html
+    assert "Download all your data" in html
+    assert "Delete my account" in html
+
+
+# --- erasure --------------------------------------------------------------------------------
+
+
+def text_values_mentioning(*needles: str) -> list[str]:
+    """Search every text-like column of every table for any of `needles` (any case)."""
+    found = []
+    for table in db.metadata.sorted_tables:
+        for column in table.columns:
+            if (
+                not isinstance(column.type, String | Text)
+                and column.type.__class__.__name__ != "JSON"
+            ):
+                continue
+            rows = db.session.execute(select(table.c[column.name]).select_from(table)).scalars()
+            for value in rows:
+                text_value = json.dumps(value) if not isinstance(value, str) else value
+                for needle in needles:
+                    if needle.lower() in (text_value or "").lower():
+                        found.append(f"{table.name}.{column.name}: {text_value[:80]}")
+    return found
+
+
+def test_erasure_leaves_nothing_personal_and_keeps_anonymous_sales(client, login, patient):
+    order, guest_order = fill_in_everything(patient)
+    assert text_values_mentioning(PATIENT_EMAIL, PATIENT_NAME), "the search must see the data"
+    login(patient)
+    confirm_email(client)
+    response = client.post(
+        "/account/data/delete", data={"password": DEFAULT_PASSWORD, "understood": "y"}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    leftovers = text_values_mentioning(PATIENT_EMAIL, PATIENT_NAME, "07700 900123", "Private Lane")
+    assert leftovers == []
+    assert db.session.execute(select(func.count()).select_from(User)).scalar_one() == 0
+    assert db.session.execute(select(func.count()).select_from(SavedPlan)).scalar_one() == 0
+    assert db.session.execute(select(func.count()).select_from(BasketItem)).scalar_one() == 0
+    kept = db.session.get(Order, order.id)
+    assert kept.user_id is None and kept.total_pence == 1000 and len(kept.lines) == 1
+    assert kept.name == accounts.ERASED_NAME and kept.email.endswith("@erased.invalid")
+    assert db.session.get(Order, guest_order.id).name == accounts.ERASED_NAME
+    recommendation = db.session.execute(select(Recommendation)).scalar_one()
+    assert recommendation.token_hash is None and recommendation.screening == {}
+    consultation = db.session.execute(select(ConsultationRequest)).scalar_one()
+    assert consultation.treatment_id is None and consultation.question == ""
+    # Signed out.
+    assert client.get("/account").status_code == 302
+
+
+def test_erasure_needs_the_password_and_the_box(client, login, patient):
+    fill_in_everything(patient)
+    login(patient)
+    wrong = client.post("/account/data/delete", data={"password": "nope-nope-1", "understood": "y"})
+    assert wrong.status_code == 422
+    assert "nothing was deleted" in wrong.get_data(as_text=True)
+    unticked = client.post("/account/data/delete", data={"password": DEFAULT_PASSWORD})
+    assert unticked.status_code == 422
+    assert db.session.get(User, patient.id) is not None
+    assert text_values_mentioning(PATIENT_EMAIL)
+
+
+def test_erasure_is_post_only(client, login, patient):
+    login(patient)
+    assert client.get("/account/data/delete").status_code == 405
+
+
+def test_clinic_accounts_are_not_erased_from_the_account_page(client, login):
+    staff = make_user(role="staff")
+    login(staff)
+    response = client.post(
+        "/account/data/delete", data={"password": DEFAULT_PASSWORD, "understood": "y"}
+    )
+    assert response.status_code == 422
+    assert "ask an admin" in response.get_data(as_text=True)
+    assert db.session.get(User, staff.id) is not None
+
+
+def test_erasing_one_customer_leaves_others_alone(client, login, patient):
+    other = make_user(email="other@example.com", name="Other Person")
+    other_order = make_order(other, "other@example.com", "Other Person")
+    login(patient)
+    client.post("/account/data/delete", data={"password": DEFAULT_PASSWORD, "understood": "y"})
+    db.session.expire_all()
+    assert db.session.get(Order, other_order.id).name == "Other Person"
+    assert db.session.get(User, other.id) is not None
