@@ -155,7 +155,7 @@ class AdjustForm(FlaskForm):
             NumberRange(min=-MAX_UNITS_PER_LINE, max=MAX_UNITS_PER_LINE),
         ],
     )
-    note = TextAreaField("Note", validators=[Optional(), Length(max=500)])
+    note = TextAreaField("Note", validators=[Length(max=500)])
 
     def validate_note(self, field) -> None:
         """A correction needs a note saying what was wrong."""
@@ -533,26 +533,40 @@ class CancelForm(FlaskForm):
 
 
 class RefundLineForm(Form):
-    """How many units of one line to refund and where the stock goes."""
+    """How many units of one line to refund."""
 
     line_id = HiddenField("Line")
     quantity = IntegerField(
-        "Units to refund", default=0, validators=[Optional(), NumberRange(min=0, max=1000)]
-    )
-    restock = SelectField(
-        "Stock",
-        choices=select_choices(
-            [("restock", "Back on the shelf"), ("write_off", "Write off (damaged or opened)")]
-        ),
-        default="restock",
+        "Units to refund",
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=1000, message="Enter 0 or more.")],
     )
 
 
 class RefundForm(FlaskForm):
-    """Refund some or all lines of an order."""
+    """Refund some or all lines of an order, and say where the stock goes."""
 
     reason = StringField(
         "Reason", validators=[DataRequired(message="Say why you are refunding."), Length(max=200)]
     )
+    stock = SelectField(
+        "Returned units",
+        choices=select_choices(
+            [
+                ("restock", "Back on the shelf (their lot)"),
+                ("write_off", "Written off (opened or damaged; not put back)"),
+            ]
+        ),
+        default="restock",
+    )
     include_delivery = BooleanField("Refund the delivery charge too")
     lines = FieldList(FormField(RefundLineForm), min_entries=0, max_entries=100)
+
+    def quantities(self) -> dict[int, int]:
+        """Return {order line id: units} for the lines with units to refund."""
+        result = {}
+        for entry in self.lines.entries:
+            line_id = entry.form.line_id.data or ""
+            if line_id.isdigit() and entry.form.quantity.data:
+                result[int(line_id)] = entry.form.quantity.data
+        return result
