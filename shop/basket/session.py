@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import session
+from flask import has_request_context, session
 from flask_login import current_user
 
 from shop.services import basket as basket_service
@@ -31,6 +31,8 @@ def absorb_guest_basket(user) -> None:
 
 def basket_count() -> int:
     """Return how many things the visitor's basket holds (no query for guests)."""
+    if not has_request_context():
+        return 0  # emails rendered by commands and workers have no visitor
     if current_user.is_authenticated:
         return basket_service.count_user_items(current_user.id)
     return basket_service.count_items(GuestBasket(session))

@@ -619,6 +619,7 @@ def _transition(
     user_id: int | None = None,
     extra_where: Callable | None = None,
     values: dict | None = None,
+    check: Callable[[], None] | None = None,
 ) -> str:
     """Move the order to `to_status` with one conditional UPDATE; returns the old status.
 
@@ -628,6 +629,8 @@ def _transition(
     status = _current_status(order_id)
     if status not in allowed:
         raise _illegal(status, action)
+    if check is not None:
+        check()  # further rules (fulfilment, payment method), once the status is known to fit
     table = Order.__table__
     statement = (
         update(table)
@@ -717,8 +720,11 @@ def mark_ready_for_collection(order_id: int, *, user_id: int | None = None) -> N
 
     def work() -> None:
         order = _get_order(order_id)
-        if order.fulfilment != "collect":
-            raise IllegalTransition("Only click-and-collect orders can be ready to collect.")
+
+        def collect_only() -> None:
+            if order.fulfilment != "collect":
+                raise IllegalTransition("Only click-and-collect orders can be ready to collect.")
+
         _transition(
             order_id,
             ("paid",),
@@ -727,6 +733,7 @@ def mark_ready_for_collection(order_id: int, *, user_id: int | None = None) -> N
             note="Ready to collect",
             user_id=user_id,
             values={"packed_at": now_utc()},
+            check=collect_only,
         )
 
     _run(work)
@@ -737,8 +744,11 @@ def mark_shipped(order_id: int, tracking: str = "", *, user_id: int | None = Non
 
     def work() -> None:
         order = _get_order(order_id)
-        if order.fulfilment != "delivery":
-            raise IllegalTransition("Only delivery orders can be shipped.")
+
+        def delivery_only() -> None:
+            if order.fulfilment != "delivery":
+                raise IllegalTransition("Only delivery orders can be shipped.")
+
         now = now_utc()
         _transition(
             order_id,
@@ -748,6 +758,7 @@ def mark_shipped(order_id: int, tracking: str = "", *, user_id: int | None = Non
             note=f"Shipped{', tracking ' + tracking if tracking else ''}",
             user_id=user_id,
             values={"tracking_reference": tracking[:80], "shipped_at": now, "packed_at": now},
+            check=delivery_only,
         )
         _commit_held(order_id, order.reference, user_id)
 
@@ -778,10 +789,13 @@ def mark_collected(order_id: int, *, user_id: int | None = None) -> None:
 
     def work() -> None:
         order = _get_order(order_id)
-        if order.fulfilment != "collect":
-            raise IllegalTransition("Only click-and-collect orders can be collected.")
+
+        def collect_only() -> None:
+            if order.fulfilment != "collect":
+                raise IllegalTransition("Only click-and-collect orders can be collected.")
+
         allowed = ("paid", "ready_for_collection")
-        if order.payment_method == "clinic":
+        if order.payment_method == "clinic" or order.fulfilment != "collect":
             allowed = ("pending_payment", *allowed)
         now = now_utc()
         previous = _transition(
@@ -792,6 +806,7 @@ def mark_collected(order_id: int, *, user_id: int | None = None) -> None:
             note="Collected at the clinic",
             user_id=user_id,
             values={"completed_at": now},
+            check=collect_only,
         )
         if previous == "pending_payment":
             db.session.execute(
