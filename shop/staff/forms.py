@@ -386,15 +386,18 @@ class KitForm(FlaskForm):
     is_featured = BooleanField("Featured on the home page")
     items = FieldList(FormField(KitItemForm), min_entries=6, max_entries=12)
 
-    def validate_fixed_price(self, field) -> None:
-        """A fixed-price kit needs its price."""
-        if self.price_rule.data == "fixed" and field.pence is None and not field.errors:
-            raise ValidationError("Enter the kit's price.")
-
-    def validate_percent_off(self, field) -> None:
-        """A discounted kit needs its percentage."""
-        if self.price_rule.data == "percent_off" and field.data is None and not field.errors:
-            raise ValidationError("Enter the percentage off.")
+    def validate(self, extra_validators=None) -> bool:
+        """Check the fields, then that the chosen price rule has its value."""
+        valid = super().validate(extra_validators)
+        if self.price_rule.data == "fixed" and self.fixed_price.pence is None:
+            if not self.fixed_price.errors:
+                self.fixed_price.errors = ["Enter the kit's price."]
+            valid = False
+        if self.price_rule.data == "percent_off" and self.percent_off.data is None:
+            if not self.percent_off.errors:
+                self.percent_off.errors = ["Enter the percentage off."]
+            valid = False
+        return valid
 
     def validate_items(self, field) -> None:
         """Every filled line needs a product and a quantity; at least one line."""
