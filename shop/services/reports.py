@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -441,7 +442,8 @@ def sales_chart_svg(points: list[SalesPoint], title: str) -> bytes:
     step = max(1, len(labels) // 15)
     chart.x_labels_major = labels[::step]
     chart.add("Sales", [point.revenue_pence for point in points])
-    return chart.render()
+    # pygal still writes a small config script; the chart needs none of it, so drop it.
+    return re.sub(rb"<script\b.*?</script>", b"", chart.render(), flags=re.DOTALL)
 
 
 # --- dashboard ---------------------------------------------------------------------------

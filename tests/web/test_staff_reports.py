@@ -1,0 +1,207 @@
+"""Back-office dashboard, reports (charts and CSV) and the audit log."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from models import AuditEntry, ConsultationRequest, Order, Recommendation, db
+from shop.services import audit, inventory
+from tests.factories import make_kit, make_lot, make_product, make_treatment, make_user
+from tests.staff_helpers import paid_collect_order, place_order
+
+
+@pytest.fixture
+def staff(client, login):
+    user = make_user(role="staff")
+    login(user)
+    return user
+
+
+def test_dashboard_shows_work_stock_and_sales(client, staff, app):
+    cream = make_product(name="Calm Cream", price_pence=1500, low_stock_threshold=20)
+    make_lot(cream, 10, expires_in_days=25, lot_number="SOON-1")
+    expired = make_product(name="Old Balm")
+    make_lot(expired, 3, expires_in_days=-5, lot_number="OLD-1")
+    paid = paid_collect_order(app, [(cream.slug, 2, "product")])
+    waiting = place_order(app, [(cream.slug, 1, "product")])
+    db.session.execute(
+        Order.__table__.update()
+        .where(Order.id == waiting.id)
+        .values(reserved_until=datetime.now(UTC) - timedelta(hours=1))
+    )
+    db.session.add(ConsultationRequest(name="A", email="a@example.com"))
+    db.session.commit()
+    html = client.get("/staff/").get_data(as_text=True)
+    assert paid.reference in html and waiting.reference in html
+    assert "Overdue" in html
+    assert "Calm Cream" in html and "SOON-1" in html
+    assert "£30.00" in html  # today's sales
+    board = __import__("shop.services.reports", fromlist=["x"]).build_dashboard(
+        date.today(), datetime.now(UTC)
+    )
+    assert board.to_pack_count == 1 and board.overdue_collection == 1
+    assert board.open_consultations == 1 and [lot.lot_number for lot in board.expired_on_hand] == [
+        "OLD-1"
+    ]
+    assert len(board.expiring[30]) == 1 and board.today_pence == 3000
+
+
+def test_reports_add_up_sales_best_sellers_treatments_and_stock(client, staff, app):
+    needling = make_treatment("microneedling", "Micro-needling")
+    peel = make_treatment("chemical-peel-superficial", "Light peel")
+    cream = make_product(name="Calm Cream", price_pence=1000)
+    sun = make_product(name="Sun Fluid", price_pence=2000)
+    make_lot(cream, 50, expires_in_days=30)
+    make_lot(sun, 50, expires_in_days=400)
+    kit = make_kit(
+        [(cream, 1), (sun, 1)],
+        treatments=[needling, peel],
+        price_rule="fixed",
+        fixed_price_pence=2701,
+        percent_off=None,
+    )
+    paid_collect_order(app, [(cream.slug, 2, "product")])
+    kit_order = paid_collect_order(app, [(kit.slug, 1, "kit")])
+    rec_order = paid_collect_order(app, [(sun.slug, 1, "product")])
+    recommendation = Recommendation(
+        patient_name="P",
+        patient_email="p@example.com",
+        treatment_id=peel.id,
+        treated_on=date.today(),
+        fitzpatrick=2,
+    )
+    db.session.add(recommendation)
+    db.session.flush()
+    db.session.execute(
+        Order.__table__.update()
+        .where(Order.id == rec_order.id)
+        .values(recommendation_id=recommendation.id)
+    )
+    db.session.commit()
+    place_order(app, [(sun.slug, 5, "product")])  # unpaid: not a sale
+    from shop.services.reports import build_report
+
+    report = build_report(date.today() - timedelta(days=6), date.today())
+    assert report.orders == 3 and report.revenue_pence == 2000 + 2701 + 2000
+    assert [(b.name, b.units) for b in report.best["product"]] == [
+        ("Calm Cream", 2),
+        ("Sun Fluid", 1),
+    ]
+    assert [(b.name, b.units, b.revenue_pence) for b in report.best["kit"]] == [(kit.name, 1, 2701)]
+    by_treatment = {row.treatment: row for row in report.treatments}
+    assert by_treatment["Micro-needling"].via_kits_pence == 1351
+    assert by_treatment["Light peel"].via_kits_pence == 1350
+    assert by_treatment["Light peel"].via_recommendation_pence == 2000
+    assert by_treatment["Not linked to a treatment"].revenue_pence == 2000
+    assert sum(row.revenue_pence for row in report.treatments) == report.revenue_pence
+    # 50 + 50 units bought at half price, less 3 cream and 1+1 sun held... at cost on hand
+    assert report.stock_value_pence == 50 * 500 + 50 * 1000
+    short = {row.name: row.units for row in report.short_dated}
+    assert short == {"Calm Cream": 3}
+    assert kit_order.reference
+    html = client.get("/staff/reports").get_data(as_text=True)
+    assert (
+        "Calm Cream" in html and "Light peel" in html and "/staff/reports/sales-daily.svg" in html
+    )
+
+
+def test_sales_chart_is_server_drawn_svg_without_script(client, staff):
+    response = client.get("/staff/reports/sales-weekly.svg")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    body = response.get_data(as_text=True)
+    assert "<svg" in body and "<script" not in body
+    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+    assert client.get("/staff/reports/sales-hourly.svg").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "table", ["daily", "weekly", "products", "kits", "treatments", "stock", "short-dated"]
+)
+def test_every_report_table_downloads_as_csv(client, staff, table):
+    response = client.get("/staff/reports/download.csv", query_string={"table": table})
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert response.get_data(as_text=True).count("\n") >= 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"start": "soon"},
+        {"end": "2030-13-01"},
+        {"start": "2030-01-02", "end": "2030-01-01"},
+        {"start": "2020-01-01", "end": "2030-01-01"},
+        {"table": "secrets"},
+    ],
+)
+def test_bad_report_parameters_are_400(client, staff, query):
+    if "table" in query:
+        assert client.get("/staff/reports/download.csv", query_string=query).status_code == 400
+    else:
+        assert client.get("/staff/reports", query_string=query).status_code == 400
+        assert client.get("/staff/reports/sales-daily.svg", query_string=query).status_code == 400
+
+
+def test_audit_log_lists_filters_and_pages(client, staff):
+    other = make_user(role="admin")
+    product = make_product()
+    lot = make_lot(product, 5)
+    inventory.adjust_lot(lot.id, -1, "damaged", "", staff.id)
+    inventory.set_low_stock_threshold(product.id, 3, other.id)
+    html = client.get("/staff/audit").get_data(as_text=True)
+    assert "stock.adjust.damaged" in html and "product.threshold" in html
+    mine = client.get("/staff/audit", query_string={"user": staff.email}).get_data(as_text=True)
+    assert "<td>stock.adjust.damaged</td>" in mine and "<td>product.threshold</td>" not in mine
+    by_action = client.get("/staff/audit", query_string={"action": "product.threshold"})
+    assert "<td>stock.adjust.damaged</td>" not in by_action.get_data(as_text=True)
+    by_type = client.get("/staff/audit", query_string={"target_type": "stock_lot"})
+    assert "<td>product.threshold</td>" not in by_type.get_data(as_text=True)
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    later = client.get("/staff/audit", query_string={"start": tomorrow}).get_data(as_text=True)
+    assert "No entries match" in later
+
+
+def test_audit_log_is_append_only(client, staff):
+    audit.record(staff.id, "test.action", "thing", 1, None, {"a": 1})
+    db.session.commit()
+    for method in ("post", "put", "delete", "patch"):
+        assert getattr(client, method)("/staff/audit").status_code == 405
+    assert db.session.execute(select(AuditEntry.action)).scalar_one() == "test.action"
+
+
+@pytest.mark.parametrize(
+    "query", [{"action": "made.up"}, {"target_type": "spaceship"}, {"start": "x"}, {"page": "-1"}]
+)
+def test_bad_audit_filters_are_400(client, staff, query):
+    assert client.get("/staff/audit", query_string=query).status_code == 400
+
+
+def test_audit_page_queries_stay_constant(client, staff, count_queries):
+    for number in range(3):
+        audit.record(staff.id, "test.action", "thing", number)
+    db.session.commit()
+    with count_queries() as few:
+        assert client.get("/staff/audit").status_code == 200
+    for number in range(40):
+        audit.record(staff.id, "test.action", "thing", number)
+    db.session.commit()
+    with count_queries() as many:
+        assert client.get("/staff/audit").status_code == 200
+    assert many.count == few.count
+
+
+def test_dashboard_queries_stay_constant(client, staff, app, count_queries):
+    cream = make_product(low_stock_threshold=1000)
+    make_lot(cream, 500, expires_in_days=20)
+    paid_collect_order(app, [(cream.slug, 1, "product")])
+    with count_queries() as few:
+        assert client.get("/staff/").status_code == 200
+    for _ in range(6):
+        paid_collect_order(app, [(cream.slug, 1, "product")])
+        make_lot(make_product(low_stock_threshold=100), 2, expires_in_days=40)
+    with count_queries() as many:
+        assert client.get("/staff/").status_code == 200
+    assert many.count == few.count
