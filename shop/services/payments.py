@@ -305,14 +305,21 @@ def handle_stripe_event(event: Mapping[str, Any]) -> str:
 
 
 def _order_for_session(session: Mapping[str, Any]) -> Order | None:
-    """Find the order a Checkout Session belongs to, by its reference."""
+    """Find and lock the order a Checkout Session belongs to, by its reference.
+
+    The order row is locked before anything else of the order is touched (its payment, its
+    stock), the same order every transition follows, so concurrent handlers cannot deadlock.
+    """
     reference = session.get("client_reference_id") or (session.get("metadata") or {}).get(
         "order_reference"
     )
     if not reference:
         return None
     return db.session.execute(
-        select(Order).where(Order.reference == str(reference))
+        select(Order)
+        .where(Order.reference == str(reference))
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).scalar_one_or_none()
 
 
@@ -555,6 +562,9 @@ def refund_order(
     provider_reference = gateway_for(payment.provider).refund(payment, amount, key)
 
     try:
+        # Lock the order first, as every transition does, then check it is still refundable.
+        if orders._current_status(order.id) not in orders.REFUNDABLE_STATUSES:
+            raise RefundError("The order changed while refunding; please look again.")
         refund = Refund(
             order_id=order.id,
             payment_id=payment.id,
