@@ -357,3 +357,50 @@ def test_basket_page_queries_stay_constant_as_lines_grow(client, count_queries):
         assert client.get("/basket").status_code == 200
     assert many.count == few.count
     assert many.count <= 8
+
+
+def _form_fields(html: str) -> dict[str, str]:
+    import re
+
+    return dict(re.findall(r'name="([^"]+)" value="([^"]*)"', html))
+
+
+def test_kit_finder_plan_offers_a_working_add_to_basket_for_an_assembled_kit(client, app_ctx):
+    from types import SimpleNamespace
+
+    from flask import render_template
+
+    spf = make_product(name="Plan SPF", slug="plan-spf")
+    balm = make_product(name="Plan Balm", slug="plan-balm")
+    make_lot(spf, 5)
+    make_lot(balm, 5)
+    items = (
+        SimpleNamespace(slug="plan-spf", quantity=1),
+        SimpleNamespace(slug="plan-balm", quantity=2),
+    )
+    plan = SimpleNamespace(kit=SimpleNamespace(slug=None, name="Your kit", items=items))
+    with app_ctx.test_request_context():
+        html = render_template("kitfinder/_kit_actions.html", plan=plan)
+    assert 'action="/basket/add-items"' in html
+    fields = {k: v for k, v in _form_fields(html).items() if k != "csrf_token"}
+    assert client.post("/basket/add-items", data=fields).status_code == 303
+    assert basket_session(client) == {f"product:{spf.id}": 1, f"product:{balm.id}": 2}
+
+
+def test_kit_finder_plan_offers_a_curated_kit_by_its_slug(client, app_ctx):
+    from types import SimpleNamespace
+
+    from flask import render_template
+
+    cream = make_product()
+    make_lot(cream, 5)
+    kit = make_kit([(cream, 1)], name="Curated")
+    plan = SimpleNamespace(
+        kit=SimpleNamespace(slug=kit.slug, name=kit.name, items=(SimpleNamespace(slug="x"),))
+    )
+    with app_ctx.test_request_context():
+        html = render_template("kitfinder/_kit_actions.html", plan=plan)
+    fields = {k: v for k, v in _form_fields(html).items() if k != "csrf_token"}
+    assert fields == {"kind": "kit", "slug": kit.slug, "quantity": "1"}
+    assert client.post("/basket/add", data=fields).status_code == 303
+    assert basket_session(client) == {f"kit:{kit.id}": 1}
