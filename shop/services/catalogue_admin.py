@@ -538,7 +538,8 @@ def _days(window: tuple[int, int]) -> str:
 def kit_protocol_warnings(kit: Kit) -> list[str]:
     """Return where a kit breaks its treatments' protocol rules, in words staff can act on.
 
-    An item is used during the windows of the protocol's needs of its category; it breaks the
+    An item is used during the windows of the protocol's needs of its category (an extra item
+    that no need asks for, during the healing window, as the engine does); it breaks the
     protocol when an avoid rule covering those days bans one of its actives, its fragrance or
     its category. A kit for Fitzpatrick IV-VI needs SPF50 sun protection.
     """
@@ -560,11 +561,9 @@ def kit_protocol_warnings(kit: Kit) -> list[str]:
             if needs:
                 windows = [(n.from_day, n.until_day) for n in needs]
             else:
-                warnings.append(
-                    f"{product.name} is a {product.category}, which the {treatment.name} "
-                    "aftercare does not use."
-                )
-                windows = [(0, protocol.last_day)]
+                # An extra comfort item (a mist, a hat) is used while the skin heals, as the
+                # engine treats it; it must pass the rules of that window.
+                windows = [(0, max(protocol.healing_until_day, 0))]
             scented = not product.fragrance_free or "essential-oils" in product.actives
             for rule in protocol.avoid:
                 rule_window = (rule.from_day, rule.until_day)
