@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Order, OrderEvent, Payment, StockAllocation, db
+from shop.services import orders
 from tests.checkout_helpers import COLLECT_FORM, DELIVERY_FORM, add, emails, lot_state, sellable
 from tests.factories import make_kit, make_lot, make_product, make_user
 from tests.stripe_fake import FakeStripe, stripe_configured
@@ -67,7 +68,10 @@ def test_pay_at_clinic_order_holds_stock_and_confirms_where_and_until_when(clien
     assert [(a.quantity, a.state) for a in allocations] == [(2, "held")]
     # The basket is emptied and the page tells where and until when.
     page = client.get(f"/orders/{order.reference}").get_data(as_text=True)
-    assert app.config["CLINIC_ADDRESS"] in page
+    assert f"reserved for you at <strong>{app.config['CLINIC_ADDRESS']}</strong>" in page
+    until = orders.uk_time(order.reserved_until).strftime("%A %-d %B %Y, %H:%M")
+    assert f"collect and pay by <strong>{until}</strong>" in page
+    assert f"Please collect by {until}" in emails()[0].body_text
     assert "Pay and collect at the clinic" in page
     assert client.get("/basket").get_data(as_text=True).count("Your basket is empty") == 1
     (email,) = emails()
