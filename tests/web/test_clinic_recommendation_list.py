@@ -102,7 +102,7 @@ def test_a_bad_page_number_is_refused(client, clinician):
         assert client.get(f"/clinic/recommendations?page={page}").status_code == 400, page
 
 
-def test_the_list_runs_the_same_queries_however_many_rows(client, clinician, count_queries):
+def test_the_list_runs_the_same_queries_however_many_rows(client, clinician, count_queries, login):
     other = make_user(role="clinician", name="Dr Other")
     for number in range(2):
         rec = create_recommendation(client, patient_name=f"P{number}")
@@ -120,9 +120,7 @@ def test_the_list_runs_the_same_queries_however_many_rows(client, clinician, cou
         assert client.get("/clinic/recommendations").status_code == 200
     assert many.count == few.count
     # An admin's list (with clinician names) is constant too.
-    from conftest import log_in
-
-    log_in(client, admin)
+    login(admin)
     with count_queries() as admin_view:
         html = client.get("/clinic/recommendations").get_data(as_text=True)
     assert "Dr Lane" in html and other.name not in html
