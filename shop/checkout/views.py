@@ -110,6 +110,8 @@ def start():
             form, basket_service.view_basket(store, date.today()), 409, str(error)
         )
     remember_placed_order(outcome.order.reference)
+    # The recommendation link (shop.patient) set this for one purchase: later orders are not it.
+    session.pop("recommendation_id", None)
     if outcome.payment_url:
         return redirect(outcome.payment_url, 303)
     return redirect(url_for("checkout.order", reference=outcome.order.reference), 303)

@@ -99,3 +99,30 @@ def test_request_to_order_through_the_personal_link(client, login):
     login(clinician)
     listing = client.get("/clinic/recommendations").get_data(as_text=True)
     assert "Purchased" in listing and order.reference in listing
+
+
+def test_only_the_order_after_buy_this_kit_records_the_recommendation(client, login):
+    """The session key is used once: a later order in the same browser is not attributed."""
+    catalogue = clinic_catalogue()
+    login(make_user(role="clinician"))
+    rec = create_recommendation(client)
+    client.post(f"/clinic/recommendations/{rec.id}/send")
+    token = token_from_email(link_emails()[-1])
+    with client.session_transaction() as session:
+        session.clear()
+    checkout = {
+        "name": "Ada Patient",
+        "email": "ada@example.com",
+        "fulfilment": "collect",
+        "payment_method": "clinic",
+    }
+    client.post(f"/r/{token}/buy")
+    assert client.post("/checkout", data=checkout).status_code == 303
+    with client.session_transaction() as session:
+        assert "recommendation_id" not in session
+    hat = catalogue["products"]["hat"].slug
+    added = client.post("/basket/add", data={"kind": "product", "slug": hat, "quantity": 1})
+    assert added.status_code in (302, 303)
+    assert client.post("/checkout", data=checkout).status_code == 303
+    orders = db.session.execute(select(Order).order_by(Order.id)).scalars().all()
+    assert [o.recommendation_id for o in orders] == [rec.id, None]
