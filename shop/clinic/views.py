@@ -53,10 +53,6 @@ def _actor() -> Actor:
     return Actor(user_id=current_user.id, is_admin=current_user.has_role("admin"))
 
 
-def _stylesheet_context() -> dict:
-    return {"timedelta": timedelta}
-
-
 # --- consultation requests ---------------------------------------------------------------------
 
 
@@ -258,7 +254,6 @@ def _render_editor(rec_id: int, status: int = 200, problem: tuple[str, str] | No
         problem=problem,
         printable=printable,
         status_labels=recommendations.STATUS_LABELS,
-        **_stylesheet_context(),
     ), status
 
 
@@ -406,7 +401,6 @@ def recommendation_print(rec_id: int):
         patient=recommendations.patient_plan(rec, date.today()),
         link=link,
         qr_svg=recommendations.qr_svg(link),
-        **_stylesheet_context(),
     )
 
 
