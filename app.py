@@ -132,7 +132,11 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected_error(error: Exception):
-        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        app.logger.exception(
+            "Unhandled error on %s %s",
+            request.method,
+            security.AccessLogQueryFilter.redact(request.path),
+        )
         db.session.rollback()
         return render_error(500)
 

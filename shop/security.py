@@ -80,12 +80,13 @@ class AccessLogQueryFilter(logging.Filter):
     """
 
     _QUERY = re.compile(r"\?[^\s\"]*")
-    # Password reset links carry their token in the path; a log reader must not be able to use it.
-    _TOKEN_PATH = re.compile(r"(/password-reset/)[^\s\"/?]+")
+    # Password-reset and recommendation links carry their token in the path; a log reader must
+    # not be able to use them.
+    _TOKEN_PATH = re.compile(r"(/password-reset/|/r/)[^\s\"/?]+")
 
     @classmethod
     def redact(cls, text: str) -> str:
-        """Return a request line (or any log text) without query strings or reset tokens."""
+        """Return a request line (or any log text) without query strings or link tokens."""
         return cls._TOKEN_PATH.sub(r"\1[redacted]", cls._QUERY.sub("?[redacted]", text))
 
     def filter(self, record: logging.LogRecord) -> bool:

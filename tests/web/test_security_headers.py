@@ -128,6 +128,18 @@ def test_access_log_lines_lose_password_reset_tokens():
     assert "eyJ1IjoxfQ" not in record.getMessage()
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "GET /r/Zx9Q-secret_token_value HTTP/1.1",
+        "POST /r/Zx9Q-secret_token_value/acknowledge HTTP/1.1",
+    ],
+)
+def test_recommendation_link_tokens_are_redacted(line):
+    assert "Zx9Q-secret_token_value" not in AccessLogQueryFilter.redact(line)
+    assert "/r/[redacted]" in AccessLogQueryFilter.redact(line)
+
+
 def test_werkzeug_logger_has_the_redaction_filter(app_ctx):
     filters = logging.getLogger("werkzeug").filters
     assert any(isinstance(f, AccessLogQueryFilter) for f in filters)
