@@ -61,6 +61,28 @@ def treatment_with_protocol(slug: str) -> tuple[Treatment, Protocol]:
     return treatment, protocol_from_dict(treatment.protocol)
 
 
+def engine_product(product: Product, sellable: int = 0) -> CatalogueProduct:
+    """Describe a product to the engine: the attributes its rules read and the units on sale."""
+    return CatalogueProduct(
+        slug=product.slug,
+        name=product.name,
+        category=product.category,
+        price_pence=product.price_pence,
+        spf=product.spf,
+        uv_filter=product.uv_filter,
+        tinted=product.tinted,
+        fragrance_free=product.fragrance_free,
+        non_comedogenic=product.non_comedogenic,
+        occlusive=product.occlusive,
+        alcohol_free=product.alcohol_free,
+        pregnancy_safe=product.pregnancy_safe,
+        actives=frozenset(product.actives or ()),
+        skin_types=frozenset(product.skin_types),
+        days_per_unit=product.days_per_unit,
+        sellable=sellable,
+    )
+
+
 def engine_catalogue(today: date) -> tuple[Catalogue, dict[str, Product], dict[str, Kit]]:
     """Describe every active product and kit to the engine, with what can be sold today.
 
@@ -93,27 +115,7 @@ def engine_catalogue(today: date) -> tuple[Catalogue, dict[str, Product], dict[s
     product_ids = {p.id for p in products} | {i.product_id for k in kits for i in k.items}
     sellable = sellable_by_product(product_ids, today)
     availability = kit_availabilities(kits, today, sellable=sellable)
-    engine_products = [
-        CatalogueProduct(
-            slug=p.slug,
-            name=p.name,
-            category=p.category,
-            price_pence=p.price_pence,
-            spf=p.spf,
-            uv_filter=p.uv_filter,
-            tinted=p.tinted,
-            fragrance_free=p.fragrance_free,
-            non_comedogenic=p.non_comedogenic,
-            occlusive=p.occlusive,
-            alcohol_free=p.alcohol_free,
-            pregnancy_safe=p.pregnancy_safe,
-            actives=frozenset(p.actives or ()),
-            skin_types=frozenset(p.skin_types),
-            days_per_unit=p.days_per_unit,
-            sellable=sellable.get(p.id, 0),
-        )
-        for p in products
-    ]
+    engine_products = [engine_product(p, sellable.get(p.id, 0)) for p in products]
     # Kits whose items include an inactive product cannot be sold, so the engine never sees them.
     sellable_kits = [k for k in kits if all(i.product.is_active for i in k.items) and k.items]
     engine_kits = [

@@ -36,7 +36,6 @@ from models import (
 )
 from shop.aftercare import (
     Catalogue,
-    CatalogueProduct,
     Plan,
     Profile,
     Protocol,
@@ -57,7 +56,7 @@ from shop.services.basket import (
 )
 from shop.services.catalogue import kit_price
 from shop.services.notifications import queue_email
-from shop.services.plans import PlanRequest, UnknownTreatment, build_plan
+from shop.services.plans import PlanRequest, UnknownTreatment, build_plan, engine_product
 
 # Orders in these states did not turn into a sale, so they do not count as a purchase.
 NOT_PURCHASED_STATUSES = ("expired", "cancelled", "refunded")
@@ -186,28 +185,6 @@ def _profile(rec: Recommendation) -> tuple[Protocol, Profile, Screening]:
         {key: bool(value) for key, value in (rec.screening or {}).items()}
     )
     return protocol, profile, screening
-
-
-def engine_product(product: Product) -> CatalogueProduct:
-    """Describe one product to the rule checks (stock does not matter to a rule)."""
-    return CatalogueProduct(
-        slug=product.slug,
-        name=product.name,
-        category=product.category,
-        price_pence=product.price_pence,
-        spf=product.spf,
-        uv_filter=product.uv_filter,
-        tinted=product.tinted,
-        fragrance_free=product.fragrance_free,
-        non_comedogenic=product.non_comedogenic,
-        occlusive=product.occlusive,
-        alcohol_free=product.alcohol_free,
-        pregnancy_safe=product.pregnancy_safe,
-        actives=frozenset(product.actives or ()),
-        skin_types=frozenset(product.skin_types),
-        days_per_unit=product.days_per_unit,
-        sellable=0,
-    )
 
 
 # --- creating and editing ---------------------------------------------------------------------

@@ -21,6 +21,7 @@ from models import (
     User,
     db,
 )
+from shop.services.catalogue_admin import KIT_ATTRIBUTES, PRODUCT_ATTRIBUTES
 
 DEMO_USERS = (
     ("admin@clinic.example", "Alex Admin", "admin"),
@@ -29,43 +30,10 @@ DEMO_USERS = (
     ("patient@clinic.example", "Pat Patient", "customer"),
 )
 
-PRODUCT_FIELDS = (
-    "sku",
-    "slug",
-    "name",
-    "brand",
-    "category",
-    "summary",
-    "description",
-    "how_to_use",
-    "size_label",
-    "price_pence",
-    "vat_rate_bp",
-    "spf",
-    "uv_filter",
-    "tinted",
-    "fragrance_free",
-    "non_comedogenic",
-    "occlusive",
-    "alcohol_free",
-    "pregnancy_safe",
-    "actives",
-    "days_per_unit",
-    "spf_test_on_file",
-    "low_stock_threshold",
-)
-KIT_FIELDS = (
-    "slug",
-    "name",
-    "summary",
-    "description",
-    "fitzpatrick_min",
-    "fitzpatrick_max",
-    "concerns",
-    "cover_days",
-    "price_rule",
-    "is_featured",
-    "position",
+# Demo rows carry the same attributes staff edit, apart from being on sale (always, here).
+PRODUCT_FIELDS = tuple(name for name in PRODUCT_ATTRIBUTES if name != "is_active")
+KIT_FIELDS = tuple(
+    name for name in KIT_ATTRIBUTES if name not in {"is_active", "fixed_price_pence", "percent_off"}
 )
 
 
