@@ -140,3 +140,46 @@ def test_kit_finder_and_treatment_pages_run_a_bounded_number_of_queries(
         client.get("/treatments/microneedling")
     assert finder.count <= 10, finder.statements
     assert treatment.count <= 8, treatment.statements
+
+
+def test_plan_page_offers_to_save_the_plan_to_a_signed_in_account(client, seeded, login):
+    from tests.factories import make_user
+
+    html = client.post("/kit-finder", data=_answers(concerns=["dry"])).get_data(as_text=True)
+    assert "create an account" in html
+    login(make_user("customer"))
+    html = client.post("/kit-finder", data=_answers(concerns=["dry"])).get_data(as_text=True)
+    assert 'action="/account/plans"' in html
+    assert 'name="concerns" value="dry"' in html
+    assert 'name="consent"' in html
+
+
+def test_saving_the_plan_from_the_kit_finder_keeps_it_in_the_account(client, seeded, login):
+    from models import SavedPlan
+    from tests.factories import make_user
+
+    user = make_user("customer")
+    login(user)
+    treated_on = (date.today() - timedelta(days=3)).isoformat()
+    response = client.post(
+        "/account/plans",
+        data={
+            "treatment": "microneedling",
+            "treated_on": treated_on,
+            "fitzpatrick": "2",
+            "concerns": ["dry"],
+            "consent": "y",
+        },
+    )
+    assert response.status_code in (302, 303)
+    saved = db.session.query(SavedPlan).filter_by(user_id=user.id).one()
+    assert saved.treated_on.isoformat() == treated_on and saved.concerns == ["dry"]
+
+
+def test_unsuitable_plan_offers_the_consultation_and_the_clinic_phone(client, seeded):
+    html = client.post("/kit-finder", data=_answers(treatment="ipl", fitzpatrick="5")).get_data(
+        as_text=True
+    )
+    assert "Please speak to the clinic" in html
+    assert "/consultation" in html
+    assert "window has ended" not in html
