@@ -13,7 +13,14 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from shop.forms import select_choices
 from shop.labels import CONCERN_LABELS, FITZPATRICK_ROMAN
@@ -145,6 +152,8 @@ class SavePlanForm(FlaskForm):
         "Skin concerns", choices=select_choices(CONCERN_LABELS.items()), validate_choice=True
     )
     pregnant_or_breastfeeding = BooleanField("I am pregnant or breastfeeding")
+    # Set when the plan comes from a clinician's link, so the saved plan points back to it.
+    recommendation_token = HiddenField(validators=[Optional(), Length(max=100)])
     consent = BooleanField(
         "I agree that the clinic keeps this plan (treatment, date and skin profile) in my "
         "account. I can delete it at any time.",

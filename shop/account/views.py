@@ -35,7 +35,7 @@ from shop.account.forms import (
 )
 from shop.basket.session import absorb_guest_basket
 from shop.ratelimits import login_limits, password_reset_limits, registration_limits
-from shop.services import accounts
+from shop.services import accounts, recommendations
 from shop.services.accounts import AccountError, AccountInactive, InvalidResetToken
 
 blueprint = Blueprint("account", __name__, url_prefix="/account")
@@ -270,6 +270,11 @@ def save_plan():
                 concerns=form.concerns.data or [],
                 pregnant_or_breastfeeding=form.pregnant_or_breastfeeding.data,
                 consent=form.consent.data,
+                recommendation_id=recommendations.live_recommendation_id(
+                    form.recommendation_token.data
+                )
+                if form.recommendation_token.data
+                else None,
             )
         except AccountError as error:
             form.form_errors.append(str(error))

@@ -494,8 +494,9 @@ def save_plan(
     pregnant_or_breastfeeding: bool,
     consent: bool,
     now: datetime | None = None,
+    recommendation_id: int | None = None,
 ) -> SavedPlan:
-    """Keep a kit-finder plan for the patient; refused without explicit consent."""
+    """Keep a kit-finder plan (or a clinician's recommended one); refused without consent."""
     if not consent:
         raise AccountError("Please tick the box to agree to us keeping this plan.")
     treatment = db.session.execute(
@@ -520,6 +521,7 @@ def save_plan(
         fitzpatrick=fitzpatrick,
         concerns=concerns,
         pregnant_or_breastfeeding=bool(pregnant_or_breastfeeding),
+        recommendation_id=recommendation_id,
         consent_at=moment,
     )
     if user.health_data_consent_at is None:

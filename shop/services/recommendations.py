@@ -557,6 +557,14 @@ def _resolve(token: str, now: datetime) -> Recommendation:
     return rec
 
 
+def live_recommendation_id(token: str, now: datetime | None = None) -> int | None:
+    """Return the id behind a live link token, or None; reading it changes nothing."""
+    try:
+        return _resolve(token, _now(now)).id
+    except (LinkNotFound, LinkGone):
+        return None
+
+
 def open_link(token: str, now: datetime | None = None) -> Recommendation:
     """Return the recommendation of a link, noting the first time the patient opened it."""
     moment = _now(now)

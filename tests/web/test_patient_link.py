@@ -18,7 +18,7 @@ from clinic_support import (
 from factories import make_user
 from sqlalchemy import select, update
 
-from models import AuditEntry, Recommendation, db
+from models import AuditEntry, Recommendation, SavedPlan, db
 from shop.services.recommendations import hash_token
 
 
@@ -288,9 +288,48 @@ def test_a_signed_in_customer_is_offered_to_save_the_plan(client, shop, login):
             "treated_on": rec.treated_on.isoformat(),
             "fitzpatrick": "2",
             "consent": "y",
+            "recommendation_token": token,
         },
     )
     assert response.status_code == 302
+    saved = db.session.query(SavedPlan).one()
+    assert saved.recommendation_id == rec.id
+
+
+def test_a_saved_plan_with_a_dead_token_is_kept_but_not_linked(client, shop, login):
+    rec = create_recommendation(client)
+    sent_token(client, rec.id)
+    _as_patient(client)
+    login(make_user(role="customer", email="ada@example.com"))
+    response = client.post(
+        "/account/plans",
+        data={
+            "treatment": "microneedling",
+            "treated_on": rec.treated_on.isoformat(),
+            "fitzpatrick": "2",
+            "consent": "y",
+            "recommendation_token": "not-a-real-token-at-all",
+        },
+    )
+    assert response.status_code == 302
+    assert db.session.query(SavedPlan).one().recommendation_id is None
+
+
+def test_an_overlong_link_token_on_a_saved_plan_is_refused(client, shop, login):
+    rec = create_recommendation(client)
+    login(make_user(role="customer", email="ada@example.com"))
+    response = client.post(
+        "/account/plans",
+        data={
+            "treatment": "microneedling",
+            "treated_on": rec.treated_on.isoformat(),
+            "fitzpatrick": "2",
+            "consent": "y",
+            "recommendation_token": "x" * 200,
+        },
+    )
+    assert response.status_code == 422
+    assert db.session.query(SavedPlan).count() == 0
 
 
 def test_the_token_in_an_email_is_the_one_that_opens_the_page(client, shop):
