@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from shop.basket.forms import AddItemsForm, AddToBasketForm, RemoveLineForm, UpdateLineForm
 from shop.basket.session import basket_count, current_store
 from shop.services import basket as basket_service
+from shop.services import orders
 from shop.services.basket import BasketError, NotInBasket
 
 blueprint = Blueprint("basket", __name__)
@@ -29,6 +30,7 @@ def _show(status: int = 200, problem: str | None = None, form_errors: list[str] 
         basket=priced,
         problem=problem,
         form_errors=form_errors or [],
+        delivery_offered=orders.card_payments_enabled(),
         delivery_fee=config["DELIVERY_FEE_PENCE"],
         free_delivery_from=config["FREE_DELIVERY_THRESHOLD_PENCE"],
         max_quantity=basket_service.MAX_LINE_QUANTITY,

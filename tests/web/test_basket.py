@@ -404,3 +404,16 @@ def test_kit_finder_plan_offers_a_curated_kit_by_its_slug(client, app_ctx):
     assert fields == {"kind": "kit", "slug": kit.slug, "quantity": "1"}
     assert client.post("/basket/add", data=fields).status_code == 303
     assert basket_session(client) == {f"kit:{kit.id}": 1}
+
+
+def test_basket_mentions_delivery_only_when_it_is_offered(client, app_ctx, monkeypatch):
+    cream = make_product(name="Calm Cream")
+    make_lot(cream, 5)
+    add(client, cream.slug, 1)
+    html = client.get("/basket").get_data(as_text=True)
+    assert "UK delivery" not in html
+    assert "Collect free at the clinic and pay when you collect" in html
+    monkeypatch.setitem(app_ctx.config, "STRIPE_SECRET_KEY", "sk_test_basket")
+    monkeypatch.setitem(app_ctx.config, "STRIPE_WEBHOOK_SECRET", "whsec_basket")
+    html = client.get("/basket").get_data(as_text=True)
+    assert "UK delivery for £3.95" in html
