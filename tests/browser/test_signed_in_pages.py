@@ -1,0 +1,54 @@
+"""Signed-in areas in a real browser: account, staff back office and clinic pass axe checks."""
+
+import pytest
+
+from tests.browser.test_pages import _axe_violations
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "Browser-demo-2026"
+
+AREAS = {
+    "patient@clinic.example": ["/account", "/account/orders", "/account/plans", "/account/data"],
+    "staff@clinic.example": [
+        "/staff/",
+        "/staff/orders",
+        "/staff/stock",
+        "/staff/stock/receive",
+        "/staff/stock/count",
+        "/staff/stock/expired",
+        "/staff/stock/import",
+        "/staff/products",
+        "/staff/kits",
+        "/staff/reports",
+        "/staff/audit",
+        "/staff/pick-list",
+    ],
+    "clinician@clinic.example": [
+        "/clinic/",
+        "/clinic/recommendations",
+        "/clinic/recommendations/new",
+        "/clinic/reports",
+    ],
+    "admin@clinic.example": ["/staff/users"],
+}
+
+
+def _sign_in(page, base_url, email):
+    page.goto(base_url + "/account/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()
+
+
+@pytest.mark.parametrize("email", sorted(AREAS))
+def test_signed_in_pages_render_cleanly_and_accessibly(live_server, page, email):
+    _sign_in(page, live_server, email)
+    for path in AREAS[email]:
+        response = page.goto(live_server + path)
+        assert response.status == 200, path
+        assert page.url.endswith(path), (path, page.url)  # not bounced to the sign-in page
+        assert page.locator("main h1").count() >= 1, path
+        assert page.console_problems == [], (path, page.console_problems)
+        assert _axe_violations(page) == [], path
