@@ -124,6 +124,10 @@ class FakeStripe:
         if record["method"] == "POST" and path.startswith("/v1/checkout/sessions/"):
             session_id = path.split("/")[4]
             if path.endswith("/expire") and session_id in self.sessions:
+                if self.sessions[session_id]["status"] != "open":
+                    return self._refuse(
+                        400, "Only Checkout Sessions with a status of open can be expired."
+                    )
                 self.sessions[session_id]["status"] = "expired"
                 return 200, self.sessions[session_id]
         if record["method"] == "POST" and path == "/v1/refunds":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, RadioField, StringField, TelField
+from wtforms import BooleanField, EmailField, RadioField, StringField, TelField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from shop.forms import select_choices
@@ -134,3 +134,11 @@ class CheckoutForm(FlaskForm):
             raise ValidationError(
                 "Paying at the clinic is only possible when you collect your order."
             )
+
+
+class CancelOrderForm(FlaskForm):
+    """The buyer's confirmation that an unpaid order should be cancelled."""
+
+    confirm = BooleanField(
+        "Yes, cancel this order", validators=[DataRequired("Please tick the box to confirm.")]
+    )

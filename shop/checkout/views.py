@@ -17,7 +17,7 @@ from flask import (
 from flask_login import current_user
 
 from shop.basket.session import current_store, placed_orders, remember_placed_order
-from shop.checkout.forms import CheckoutForm
+from shop.checkout.forms import CancelOrderForm, CheckoutForm
 from shop.services import basket as basket_service
 from shop.services import orders, payments
 from shop.services.orders import CheckoutDetails, OrderError
@@ -131,15 +131,16 @@ def _visible_order(reference: str):
     return order
 
 
-def _render_order(template: str, order):
+def _render_order(template: str, order, status: int = 200):
     """Render an order page (confirmation, success or cancelled)."""
     return render_template(
         template,
         order=order,
+        cancel_form=CancelOrderForm() if order.status == "pending_payment" else None,
         pay_url=payments.resume_url(order),
         reserved_until=orders.uk_time(order.reserved_until),
         kit_items=orders.kit_components([line.kit_id for line in order.lines if line.kit_id]),
-    )
+    ), status
 
 
 @blueprint.get("/orders/<reference>")
@@ -158,6 +159,23 @@ def success(reference: str):
 def cancelled(reference: str):
     """Where Stripe returns a customer who left the payment page; nothing changes."""
     return _render_order("checkout/cancelled.html", _visible_order(reference))
+
+
+@blueprint.post("/orders/<reference>/cancel")
+def cancel(reference: str):
+    """Cancel an unpaid order for the visitor who placed it (or its owner), freeing its stock."""
+    order = _visible_order(reference)
+    form = CancelOrderForm()
+    if not form.validate_on_submit():
+        flash("Please tick the box to confirm that you want to cancel this order.", "error")
+        return _render_order("checkout/order.html", order, status=400)
+    try:
+        payments.cancel_unpaid_order(order.id, user_id=_user_id())
+    except (orders.IllegalTransition, payments.GatewayError) as error:
+        flash(f"We could not cancel the order: {error}", "error")
+        return _render_order("checkout/order.html", order, status=409)
+    flash("Your order is cancelled and nothing has been charged.", "success")
+    return redirect(url_for("checkout.order", reference=order.reference), 303)
 
 
 @blueprint.post("/orders/<reference>/pay")

@@ -262,6 +262,36 @@ def resume_url(order: Order, now: datetime | None = None) -> str | None:
     return payment.checkout_url if payment is not None else None
 
 
+def cancel_unpaid_order(order_id: int, *, user_id: int | None = None) -> None:
+    """Let the buyer cancel an order they have not paid: close its card page, free its stock.
+
+    The Stripe session is expired first, so it can no longer be paid; if Stripe refuses (the
+    payment has just gone through, or Stripe is unreachable) nothing changes and GatewayError
+    says why. Paid orders raise IllegalTransition: the clinic refunds those.
+    """
+    order = db.session.get(Order, order_id)
+    if order is None:
+        raise orders.OrderNotFound(order_id)
+    if order.status != "pending_payment":
+        raise orders.IllegalTransition(
+            "Only an order that is not paid yet can be cancelled here; please call the clinic "
+            "about a paid order."
+        )
+    payment = orders.latest_payment(order.id)
+    if (
+        order.payment_method == "card"
+        and payment is not None
+        and payment.provider == "stripe"
+        and payment.status == "pending"
+        and payment.provider_reference
+    ):
+        gateway = stripe_gateway()
+        if gateway is None:
+            raise GatewayError("Card payments are not configured, so this order cannot be closed.")
+        gateway.expire_checkout(payment.provider_reference)
+    orders.cancel_order(order.id, note="Cancelled by the customer", user_id=user_id)
+
+
 # --- Webhooks ------------------------------------------------------------------------------
 
 

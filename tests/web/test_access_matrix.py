@@ -58,6 +58,7 @@ ACCESS: dict[str, str] = {
     "checkout.start": PUBLIC,
     "checkout.order": OWNER,
     "checkout.pay": OWNER,
+    "checkout.cancel": OWNER,
     "checkout.success": OWNER,
     "checkout.cancelled": OWNER,
     # a clinician's recommendation: whoever holds the link's token

@@ -390,3 +390,84 @@ def test_order_page_queries_stay_constant_as_lines_grow(client, count_queries):
     with count_queries() as many:
         client.get(f"/orders/{large.reference}")
     assert many.count == few.count
+
+
+# --- the buyer cancels an unpaid order ----------------------------------------------------------
+
+
+def test_buyer_cancels_a_pay_at_clinic_order_and_the_stock_goes_back(client, cream):
+    add(client, cream.slug, 3)
+    client.post("/checkout", data=COLLECT_FORM)
+    order = only_order()
+    assert sellable(cream) == 7
+    page = client.get(f"/orders/{order.reference}").get_data(as_text=True)
+    assert "Cancel order" in page
+    response = client.post(f"/orders/{order.reference}/cancel", data={"confirm": "y"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert only_order().status == "cancelled"
+    assert sellable(cream) == 10
+    page = client.get(f"/orders/{order.reference}").get_data(as_text=True)
+    assert "Your order is cancelled" in page
+    assert "Cancel order" not in page
+
+
+def test_buyer_cancels_a_card_order_and_its_payment_page_is_closed(client, cream, fake_stripe):
+    add(client, cream.slug, 2)
+    client.post("/checkout", data=DELIVERY_FORM)
+    order = only_order()
+    response = client.post(f"/orders/{order.reference}/cancel", data={"confirm": "y"})
+    assert response.status_code == 303
+    session = next(iter(fake_stripe.sessions.values()))
+    assert session["status"] == "expired"
+    assert fake_stripe.posts(f"/v1/checkout/sessions/{session['id']}/expire")
+    db.session.expire_all()
+    assert only_order().status == "cancelled"
+    assert sellable(cream) == 10
+
+
+def test_cancelling_needs_the_confirmation_tick(client, cream):
+    add(client, cream.slug)
+    client.post("/checkout", data=COLLECT_FORM)
+    order = only_order()
+    response = client.post(f"/orders/{order.reference}/cancel", data={})
+    assert response.status_code == 400
+    assert "tick the box" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert only_order().status == "pending_payment"
+    assert sellable(cream) == 9
+
+
+def test_a_paid_order_cannot_be_cancelled_by_the_buyer(client, cream):
+    add(client, cream.slug)
+    client.post("/checkout", data=COLLECT_FORM)
+    order = only_order()
+    orders.mark_paid_at_clinic(order.id)
+    response = client.post(f"/orders/{order.reference}/cancel", data={"confirm": "y"})
+    assert response.status_code == 409
+    db.session.expire_all()
+    assert only_order().status != "cancelled"
+
+
+def test_card_order_stays_when_stripe_refuses_to_close_the_page(client, cream, fake_stripe):
+    add(client, cream.slug)
+    client.post("/checkout", data=DELIVERY_FORM)
+    order = only_order()
+    next(iter(fake_stripe.sessions.values()))["status"] = "complete"
+    response = client.post(f"/orders/{order.reference}/cancel", data={"confirm": "y"})
+    assert response.status_code == 409
+    assert "could not cancel" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert only_order().status == "pending_payment"
+    assert sellable(cream) == 9
+
+
+def test_someone_else_cannot_cancel_an_order(client, cream, app):
+    add(client, cream.slug)
+    client.post("/checkout", data=COLLECT_FORM)
+    order = only_order()
+    stranger = app.test_client()
+    response = stranger.post(f"/orders/{order.reference}/cancel", data={"confirm": "y"})
+    assert response.status_code == 404
+    db.session.expire_all()
+    assert only_order().status == "pending_payment"
