@@ -1,10 +1,88 @@
 """Helpers shared by the shop's forms."""
 
-from collections.abc import Iterable
+from __future__ import annotations
 
-from wtforms import SelectChoice
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
+
+from wtforms import RadioField, SelectChoice, SelectMultipleField
+from wtforms.validators import InputRequired, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from shop.aftercare.vocabulary import (
+    FITZPATRICK_DESCRIPTIONS,
+    FITZPATRICK_LABELS,
+    SCREENING_QUESTION_TEXT,
+    SCREENING_QUESTIONS,
+)
+
+# How far from today a treatment date may be: plans older than this are over, and clinics do
+# not book further ahead, so a date outside is a typo.
+MAX_DAYS_BEFORE = 366
+MAX_DAYS_AHEAD = 366
 
 
 def select_choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
     """Turn (value, label) pairs into WTForms select choices."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def fitzpatrick_choices() -> list[SelectChoice]:
+    """Return the six skin types as radio choices, each with its plain-language description."""
+    return select_choices(
+        (str(n), f"{FITZPATRICK_LABELS[n]}: {FITZPATRICK_DESCRIPTIONS[n]}") for n in range(1, 7)
+    )
+
+
+def treatment_date_problem(treated_on: date, today: date) -> str | None:
+    """Return why a treatment date is out of range, or None when it is fine."""
+    if treated_on < today - timedelta(days=MAX_DAYS_BEFORE):
+        return "Choose a treatment date within the last year."
+    if treated_on > today + timedelta(days=MAX_DAYS_AHEAD):
+        return "Choose a treatment date within the next year."
+    return None
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A group of checkboxes returning the ticked values (usable without JavaScript)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class TreatmentProfileMixin:
+    """What forms recording a treatment date and the screening answers have in common."""
+
+    def validate_treated_on(self, field) -> None:
+        """Keep the treatment date within a year either side of today."""
+        problem = treatment_date_problem(field.data, date.today()) if field.data else None
+        if problem:
+            raise ValidationError(problem)
+
+    @property
+    def screening_fields(self) -> list[RadioField]:
+        """Return the screening question fields in question order."""
+        return [self[f"screening_{key}"] for key in SCREENING_QUESTIONS]
+
+    def screening_answers(self) -> dict[str, bool]:
+        """Return the screening answers as {question key: yes?}."""
+        return {key: self[f"screening_{key}"].data == "yes" for key in SCREENING_QUESTIONS}
+
+
+def with_screening_questions(required_message: str) -> Callable[[type], type]:
+    """Add one required yes/no field per screening question (screening_<key>) to a form class."""
+
+    def decorate(form_class: type) -> type:
+        for key in SCREENING_QUESTIONS:
+            setattr(
+                form_class,
+                f"screening_{key}",
+                RadioField(
+                    SCREENING_QUESTION_TEXT[key],
+                    choices=select_choices([("no", "No"), ("yes", "Yes")]),
+                    validators=[InputRequired(required_message)],
+                ),
+            )
+        return form_class
+
+    return decorate

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from shop.aftercare.vocabulary import CONCERNS, SCREENING_QUESTIONS, TREATMENTS
-from shop.kitfinder.forms import validate_treatment_date
+from shop.forms import treatment_date_problem
 from shop.services.plans import PlanRequest
 
 FIELDS = ("treatment", "treated_on", "fitzpatrick", "concerns", *SCREENING_QUESTIONS)
@@ -57,7 +57,7 @@ def _treated_on(value: Any, today: date, problems: list[FieldProblem]) -> date |
     if len(value) != 10:
         problems.append(FieldProblem("treated_on", "is not a valid date (use YYYY-MM-DD)"))
         return None
-    out_of_range = validate_treatment_date(treated_on, today)
+    out_of_range = treatment_date_problem(treated_on, today)
     if out_of_range:
         problems.append(FieldProblem("treated_on", out_of_range.rstrip(".").lower()))
         return None

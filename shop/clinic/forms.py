@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -14,7 +12,6 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -27,31 +24,20 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from shop.aftercare.vocabulary import (
-    FITZPATRICK_DESCRIPTIONS,
-    FITZPATRICK_LABELS,
-    SCREENING_QUESTION_TEXT,
-    SCREENING_QUESTIONS,
+from shop.forms import (
+    MultiCheckboxField,
+    TreatmentProfileMixin,
+    fitzpatrick_choices,
+    select_choices,
+    with_screening_questions,
 )
-from shop.forms import select_choices
 from shop.labels import CONCERN_LABELS
 from shop.services.basket import MAX_LINE_QUANTITY
 from shop.services.consultations import FOLLOW_UP_STATUSES, STATUS_LABELS
 
-# Aftercare plans cover weeks, not years; a date further out is a typo.
-MAX_DAYS_BEFORE = 366
-MAX_DAYS_AHEAD = 366
 # Reports cover at most two years at a time.
 MAX_REPORT_DAYS = 731
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A group of checkboxes returning the ticked values."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class FollowUpForm(FlaskForm):
@@ -71,7 +57,8 @@ class FollowUpForm(FlaskForm):
     )
 
 
-class RecommendationForm(FlaskForm):
+@with_screening_questions("Record the patient's answer: yes or no.")
+class RecommendationForm(TreatmentProfileMixin, FlaskForm):
     """The patient's details and profile, recorded after a consultation with their consent."""
 
     consultation_id = HiddenField()
@@ -94,9 +81,7 @@ class RecommendationForm(FlaskForm):
     )
     fitzpatrick = RadioField(
         "Skin type (Fitzpatrick)",
-        choices=select_choices(
-            (str(n), f"{FITZPATRICK_LABELS[n]}: {FITZPATRICK_DESCRIPTIONS[n]}") for n in range(1, 7)
-        ),
+        choices=fitzpatrick_choices(),
         validators=[InputRequired("Choose the patient's skin type.")],
     )
     concerns = MultiCheckboxField(
@@ -118,44 +103,14 @@ class RecommendationForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.treatment.choices = select_choices([("", "Choose a treatment"), *treatments])
 
-    def validate_treated_on(self, field: DateField) -> None:
-        """Keep the treatment date within a year either side of today."""
-        today = date.today()
-        if field.data and field.data < today - timedelta(days=MAX_DAYS_BEFORE):
-            raise ValidationError("Choose a treatment date within the last year.")
-        if field.data and field.data > today + timedelta(days=MAX_DAYS_AHEAD):
-            raise ValidationError("Choose a treatment date within the next year.")
-
     def validate_consultation_id(self, field: HiddenField) -> None:
         """Accept only an empty value or a whole number."""
         if field.data and not str(field.data).isdigit():
             raise ValidationError("That consultation request is not valid.")
 
-    @property
-    def screening_fields(self):
-        """Return the screening question fields in question order."""
-        return [self[f"screening_{key}"] for key in SCREENING_QUESTIONS]
-
-    def screening_answers(self) -> dict[str, bool]:
-        """Return the screening answers as {question key: yes?}."""
-        return {key: self[f"screening_{key}"].data == "yes" for key in SCREENING_QUESTIONS}
-
     def consultation(self) -> int | None:
         """Return the consultation request id, if the form came from one."""
         return int(self.consultation_id.data) if self.consultation_id.data else None
-
-
-# One yes/no question per screening key: the clinician records an explicit answer to each.
-for _key in SCREENING_QUESTIONS:
-    setattr(
-        RecommendationForm,
-        f"screening_{_key}",
-        RadioField(
-            SCREENING_QUESTION_TEXT[_key],
-            choices=select_choices([("no", "No"), ("yes", "Yes")]),
-            validators=[InputRequired("Record the patient's answer: yes or no.")],
-        ),
-    )
 
 
 class SwapForm(FlaskForm):

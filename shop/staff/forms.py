@@ -16,7 +16,6 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -28,10 +27,9 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from models.vocabulary import FULFILMENT_METHODS, ORDER_STATUSES
-from shop.forms import select_choices
+from shop.forms import MultiCheckboxField, select_choices
 from shop.labels import (
     ACTIVE_LABELS,
     CATEGORY_LABELS,
@@ -58,13 +56,6 @@ class PoundsField(StringField):
         if not MONEY_PATTERN.match(text):
             raise ValidationError("Enter an amount in pounds, e.g. 12.50.")
         self.pence = int(Decimal(text) * 100)
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A list of checkboxes (readable and usable without JavaScript)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _required_pounds(form, field) -> None:
