@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from models import (
 from models.vocabulary import CONCERNS, ROLES
 from shop.services import audit
 from shop.services.notifications import queue_email
+from shop.services.pagination import Page, clamp_page
 
 PASSWORD_RESET_SALT = "password-reset"
 EMAIL_CONFIRMATION_SALT = "email-confirmation"
@@ -366,22 +366,7 @@ def email_confirmation_is_valid(token: str, user_id: int, secret_key: str, max_a
 # --- the admin screen -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class UserPage:
-    """One page of the user list."""
-
-    users: list[User]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        """Return how many pages the listing has (at least one)."""
-        return max(1, math.ceil(self.total / self.per_page))
-
-
-def list_users(page: int, per_page: int, role: str | None = None, search: str = "") -> UserPage:
+def list_users(page: int, per_page: int, role: str | None = None, search: str = "") -> Page:
     """Return one page of users, filtered by role and by part of the email; two queries."""
     query = select(User)
     if role:
@@ -391,14 +376,13 @@ def list_users(page: int, per_page: int, role: str | None = None, search: str = 
         escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(User.email.like(f"%{escaped}%", escape="\\"))
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    last_page = max(1, math.ceil(total / per_page))
-    page = min(max(page, 1), last_page)
+    page = clamp_page(page, total, per_page)
     users = (
         db.session.execute(query.order_by(User.email).limit(per_page).offset((page - 1) * per_page))
         .scalars()
         .all()
     )
-    return UserPage(users=list(users), page=page, per_page=per_page, total=total)
+    return Page(items=list(users), page=page, per_page=per_page, total=total)
 
 
 def change_role(actor_id: int | None, user_id: int, role: str) -> User:
@@ -641,28 +625,12 @@ def overview(user_id: int, today: date) -> Overview:
     return Overview(orders_count=count, plans=[p for p in list_plans(user_id, today) if p.active])
 
 
-@dataclass(frozen=True)
-class OrderPage:
-    """One page of a customer's own orders."""
-
-    orders: list[Order]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        """Return how many pages the listing has (at least one)."""
-        return max(1, math.ceil(self.total / self.per_page))
-
-
-def list_orders(user_id: int, page: int, per_page: int) -> OrderPage:
+def list_orders(user_id: int, page: int, per_page: int) -> Page:
     """Return one page of the user's own orders, newest first, with their lines; three queries."""
     total = db.session.execute(
         select(func.count()).select_from(Order).where(Order.user_id == user_id)
     ).scalar_one()
-    last_page = max(1, math.ceil(total / per_page))
-    page = min(max(page, 1), last_page)
+    page = clamp_page(page, total, per_page)
     orders = (
         db.session.execute(
             select(Order)
@@ -675,7 +643,7 @@ def list_orders(user_id: int, page: int, per_page: int) -> OrderPage:
         .scalars()
         .all()
     )
-    return OrderPage(orders=list(orders), page=page, per_page=per_page, total=total)
+    return Page(items=list(orders), page=page, per_page=per_page, total=total)
 
 
 # --- export and erasure ---------------------------------------------------------------------

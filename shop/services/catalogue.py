@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,6 +16,7 @@ from shop.services.inventory import (
     product_availability,
     sellable_by_product,
 )
+from shop.services.pagination import Page, clamp_page
 
 PRODUCT_SORTS = {
     "name": (Product.name.asc(), Product.id.asc()),
@@ -42,21 +42,6 @@ class ProductCard:
 
     product: Product
     availability: Availability
-
-
-@dataclass(frozen=True)
-class ProductPage:
-    """One page of a filtered product listing."""
-
-    cards: list[ProductCard]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        """Return how many pages the listing has (at least one)."""
-        return max(1, math.ceil(self.total / self.per_page))
 
 
 @dataclass(frozen=True)
@@ -111,15 +96,14 @@ def _filtered_products(filters: ProductFilters) -> Select:
     return query
 
 
-def list_products(filters: ProductFilters, page: int, per_page: int, today: date) -> ProductPage:
+def list_products(filters: ProductFilters, page: int, per_page: int, today: date) -> Page:
     """Return one page of active products matching `filters`, with availability.
 
     Three queries whatever the page size: the count, the page, and the stock of its products.
     """
     query = _filtered_products(filters)
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    last_page = max(1, math.ceil(total / per_page))
-    page = min(max(page, 1), last_page)
+    page = clamp_page(page, total, per_page)
     products = (
         db.session.execute(
             query.order_by(*PRODUCT_SORTS.get(filters.sort, PRODUCT_SORTS["name"]))
@@ -133,7 +117,7 @@ def list_products(filters: ProductFilters, page: int, per_page: int, today: date
     cards = [
         ProductCard(product, product_availability(sellable[product.id])) for product in products
     ]
-    return ProductPage(cards=cards, page=page, per_page=per_page, total=total)
+    return Page(items=cards, page=page, per_page=per_page, total=total)
 
 
 def get_product(slug: str, today: date) -> tuple[ProductCard, list[KitCard]] | None:
