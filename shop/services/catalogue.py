@@ -184,14 +184,3 @@ def list_treatments() -> list[Treatment]:
         .scalars()
         .all()
     )
-
-
-def list_categories() -> list[tuple[str, int]]:
-    """Return the categories that have active products, with how many each has."""
-    rows = db.session.execute(
-        select(Product.category, func.count())
-        .where(Product.is_active.is_(True))
-        .group_by(Product.category)
-        .order_by(Product.category)
-    ).all()
-    return [(category, count) for category, count in rows]

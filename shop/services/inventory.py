@@ -111,54 +111,6 @@ def kit_availabilities(
     return result
 
 
-def receive_lot(
-    *,
-    product_id: int,
-    lot_number: str,
-    expiry_date: date,
-    quantity: int,
-    unit_cost_pence: int | None = None,
-    user_id: int | None = None,
-    reason: str = "Delivery received",
-) -> StockLot:
-    """Book a delivered lot (or more units of a known lot) with a receipt movement; commits."""
-    if quantity <= 0:
-        raise ValueError("a receipt needs a positive quantity")
-    lot = db.session.execute(
-        select(StockLot).where(StockLot.product_id == product_id, StockLot.lot_number == lot_number)
-    ).scalar_one_or_none()
-    if lot is None:
-        lot = StockLot(
-            product_id=product_id,
-            lot_number=lot_number,
-            expiry_date=expiry_date,
-            quantity_on_hand=0,
-            quantity_reserved=0,
-            unit_cost_pence=unit_cost_pence,
-        )
-        db.session.add(lot)
-        db.session.flush()
-    # A conditional, in-database increment: concurrent receipts and sales never lose units.
-    db.session.execute(
-        StockLot.__table__.update()
-        .where(StockLot.id == lot.id)
-        .values(quantity_on_hand=StockLot.quantity_on_hand + quantity)
-    )
-    db.session.add(
-        StockMovement(
-            lot_id=lot.id,
-            product_id=product_id,
-            kind="receipt",
-            quantity=quantity,
-            reason=reason,
-            user_id=user_id,
-        )
-    )
-    db.session.commit()
-    db.session.refresh(lot)
-    return lot
-
-
 def ledger_differences() -> list[tuple[StockLot, int]]:
     """Return every lot whose quantity on hand differs from the sum of its movements."""
     movement_sums = (
