@@ -5,19 +5,9 @@ from datetime import date, timedelta
 import pytest
 
 from models import Treatment, db
+from shop.aftercare.vocabulary import SCREENING_QUESTIONS
 
-NO_TO_ALL = {
-    f"screening_{key}": "no"
-    for key in (
-        "isotretinoin_recent",
-        "open_wounds",
-        "radiation_last_year",
-        "skin_infection",
-        "pregnant_or_breastfeeding",
-        "cold_sores",
-        "blood_thinners",
-    )
-}
+NO_TO_ALL = {f"screening_{key}": "no" for key in SCREENING_QUESTIONS}
 
 
 @pytest.fixture
