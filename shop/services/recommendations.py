@@ -557,6 +557,19 @@ def _resolve(token: str, now: datetime) -> Recommendation:
     return rec
 
 
+def _stamp_once(rec_id: int, column, moment: datetime) -> None:
+    """Set a first-time column (opened, acknowledged) unless already set.
+
+    Conditional in the database, so two tabs acting at once keep the first time.
+    """
+    db.session.execute(
+        update(Recommendation)
+        .where(Recommendation.id == rec_id, column.is_(None))
+        .values({column.key: moment})
+        .execution_options(synchronize_session=False)
+    )
+
+
 def live_recommendation_id(token: str, now: datetime | None = None) -> int | None:
     """Return the id behind a live link token, or None; reading it changes nothing."""
     try:
@@ -570,13 +583,7 @@ def open_link(token: str, now: datetime | None = None) -> Recommendation:
     moment = _now(now)
     rec = _resolve(token, moment)
     if rec.opened_at is None:
-        # Conditional, so two tabs opening at once keep the first time.
-        db.session.execute(
-            update(Recommendation)
-            .where(Recommendation.id == rec.id, Recommendation.opened_at.is_(None))
-            .values(opened_at=moment)
-            .execution_options(synchronize_session=False)
-        )
+        _stamp_once(rec.id, Recommendation.opened_at, moment)
         db.session.commit()
         db.session.refresh(rec)
     return rec
@@ -586,18 +593,8 @@ def acknowledge(token: str, now: datetime | None = None) -> Recommendation:
     """Record that the patient confirmed they were given and read the advice (first time kept)."""
     moment = _now(now)
     rec = _resolve(token, moment)
-    db.session.execute(
-        update(Recommendation)
-        .where(Recommendation.id == rec.id, Recommendation.acknowledged_at.is_(None))
-        .values(acknowledged_at=moment)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        update(Recommendation)
-        .where(Recommendation.id == rec.id, Recommendation.opened_at.is_(None))
-        .values(opened_at=moment)
-        .execution_options(synchronize_session=False)
-    )
+    _stamp_once(rec.id, Recommendation.acknowledged_at, moment)
+    _stamp_once(rec.id, Recommendation.opened_at, moment)
     db.session.commit()
     db.session.refresh(rec)
     return rec
