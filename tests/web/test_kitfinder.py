@@ -173,3 +173,10 @@ def test_unsuitable_plan_offers_the_consultation_and_the_clinic_phone(client, se
     assert "Please speak to the clinic" in html
     assert "/consultation" in html
     assert "window has ended" not in html
+
+
+@pytest.mark.parametrize("value", ["tattoo-removal", "", "<script>", "x" * 500])
+def test_unknown_treatment_in_the_finder_link_is_ignored(client, seeded, value):
+    response = client.get("/kit-finder", query_string={"treatment": value})
+    assert response.status_code == 200
+    assert "selected" not in response.get_data(as_text=True).split('name="treatment"')[1][:2000]
