@@ -2,7 +2,15 @@
 
 from models.audit import AuditEntry
 from models.base import Base, db
-from models.catalogue import Kit, KitItem, Product, ProductSkinType, Treatment, kit_treatments
+from models.catalogue import (
+    Kit,
+    KitItem,
+    Product,
+    ProductSkinType,
+    ProtocolVersion,
+    Treatment,
+    kit_treatments,
+)
 from models.clinic import ConsultationRequest, Recommendation, RecommendationItem
 from models.inventory import StockLot, StockMovement, StockReceipt
 from models.orders import BasketItem, Order, OrderEvent, OrderLine, StockAllocation
@@ -25,6 +33,7 @@ __all__ = [
     "ProcessedEvent",
     "Product",
     "ProductSkinType",
+    "ProtocolVersion",
     "Recommendation",
     "RecommendationItem",
     "Refund",

@@ -44,8 +44,10 @@ class Treatment(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     position: Mapped[int] = mapped_column(Integer, default=0)
     summary: Mapped[str] = mapped_column(Text, default="")
+    # The current protocol (a copy of its newest ProtocolVersion, for the pages that show it).
     protocol: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     protocol_version: Mapped[str | None] = mapped_column(String(40))
+    protocol_hash: Mapped[str | None] = mapped_column(String(64))
     reviewed_by_clinician: Mapped[bool] = mapped_column(Boolean, default=False)
     reviewed_on: Mapped[date | None] = mapped_column(Date)
 
@@ -55,6 +57,26 @@ class Treatment(db.Model):
 
     def __repr__(self) -> str:
         return f"<Treatment {self.slug}>"
+
+
+class ProtocolVersion(db.Model):
+    """One version of a treatment's protocol, kept for good: advice renders against it."""
+
+    __tablename__ = "protocol_version"
+    __table_args__ = (
+        UniqueConstraint("treatment_id", "version", name="uq_protocol_version_treatment_version"),
+        Index("ix_protocol_version_treatment_hash", "treatment_id", "content_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    treatment_id: Mapped[int] = mapped_column(ForeignKey("treatment.id", ondelete="CASCADE"))
+    version: Mapped[str] = mapped_column(String(40))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<ProtocolVersion {self.treatment_id} {self.version}>"
 
 
 class Product(db.Model):

@@ -81,6 +81,9 @@ class Recommendation(db.Model):
     screening: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     notes: Mapped[str] = mapped_column(Text, default="")
     suitable: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The protocol the advice was made with; it renders against that version, not the newest.
+    protocol_version: Mapped[str | None] = mapped_column(String(40))
+    protocol_hash: Mapped[str | None] = mapped_column(String(64))
     # Set when the lines are exactly a curated kit, so the kit price applies.
     kit_id: Mapped[int | None] = mapped_column(ForeignKey("kit.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(20), default="draft")

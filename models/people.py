@@ -102,6 +102,9 @@ class SavedPlan(db.Model):
     recommendation_id: Mapped[int | None] = mapped_column(
         ForeignKey("recommendation.id", ondelete="SET NULL")
     )
+    # The protocol the advice was made with; it renders against that version, not the newest.
+    protocol_version: Mapped[str | None] = mapped_column(String(40))
+    protocol_hash: Mapped[str | None] = mapped_column(String(64))
     consent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

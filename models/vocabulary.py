@@ -44,6 +44,7 @@ ACTIVES = (
     "ceramides",
     "panthenol",
     "essential-oils",
+    "physical-exfoliant",
 )
 UV_FILTERS = ("mineral", "chemical")
 SKIN_TYPES = ("normal", "dry", "oily", "combination", "sensitive", "acne-prone")

@@ -8,30 +8,10 @@ import click
 from flask import Flask, current_app
 
 from shop.account import commands as account_commands
+from shop.aftercare import ProtocolError, load_protocols
 from shop.checkout import commands as checkout_commands
 from shop.services import inventory, seeding
-
-
-def _treatment_seed_data() -> list[dict]:
-    """Read the versioned protocol data and shape it for the treatments table."""
-    from shop.aftercare.protocols import load_protocols, protocol_to_dict
-
-    rows = []
-    for protocol in load_protocols().values():
-        rows.append(
-            {
-                "slug": protocol.slug,
-                "name": protocol.name,
-                "summary": protocol.summary,
-                "version": protocol.version,
-                "reviewed_by_clinician": protocol.reviewed_by_clinician,
-                "reviewed_on": date.fromisoformat(protocol.reviewed_on)
-                if protocol.reviewed_on
-                else None,
-                "protocol": protocol_to_dict(protocol),
-            }
-        )
-    return rows
+from shop.services.protocols import ProtocolChanged
 
 
 def register(app: Flask) -> None:
@@ -40,27 +20,41 @@ def register(app: Flask) -> None:
     account_commands.register(app)
 
     @app.cli.command("seed")
-    @click.option("--if-empty", is_flag=True, help="Only seed a shop that has no products yet.")
+    @click.option(
+        "--if-empty", is_flag=True, help="Only add the demo catalogue to a shop with no products."
+    )
     def seed_command(if_empty: bool) -> None:
-        """Load the treatments, demo catalogue, kits, stock and (in development) demo users."""
+        """Load the treatments, demo catalogue, kits, stock and (in development) demo users.
+
+        The treatments' protocols are brought up to the shipped versions every time.
+        """
         from shop.seed.demo_catalogue import KITS, LOTS, PRODUCTS
 
-        if if_empty and not seeding.catalogue_is_empty():
-            click.echo("The shop already has a catalogue; nothing seeded.")
-            return
-        production = current_app.config["SHOP_ENV"] == "production"
-        report = seeding.seed_demo(
-            treatments=_treatment_seed_data(),
-            products=PRODUCTS,
-            kits=KITS,
-            lots=LOTS,
-            today=date.today(),
-            with_users=not production,
-            password=current_app.config["DEMO_PASSWORD"] or None,
-        )
+        try:
+            protocols = list(load_protocols().values())
+            if if_empty and not seeding.catalogue_is_empty():
+                report = seeding.refresh_protocols(protocols)
+                click.echo(
+                    "The shop already has a catalogue; nothing else seeded "
+                    f"({report.protocols_updated} protocols updated)."
+                )
+                return
+            production = current_app.config["SHOP_ENV"] == "production"
+            report = seeding.seed_demo(
+                protocols=protocols,
+                products=PRODUCTS,
+                kits=KITS,
+                lots=LOTS,
+                today=date.today(),
+                with_users=not production,
+                password=current_app.config["DEMO_PASSWORD"] or None,
+            )
+        except (ProtocolError, ProtocolChanged) as error:
+            raise click.ClickException(str(error)) from error
         click.echo(
-            f"Seeded {report.treatments} treatments, {report.products} products, "
-            f"{report.kits} kits and {report.lots} stock lots."
+            f"Seeded {report.treatments} treatments ({report.protocols_updated} protocols "
+            f"updated), {report.products} products, {report.kits} kits and {report.lots} "
+            "stock lots."
         )
         if report.users:
             click.echo("Demo accounts (shown once; set DEMO_PASSWORD to choose the password):")

@@ -9,12 +9,18 @@ from wtforms import RadioField, SelectChoice, SelectMultipleField
 from wtforms.validators import InputRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from shop.aftercare import Screening
 from shop.aftercare.vocabulary import (
     FITZPATRICK_DESCRIPTIONS,
     FITZPATRICK_LABELS,
+    ISOTRETINOIN_LAST_DOSE,
     SCREENING_QUESTION_TEXT,
     SCREENING_QUESTIONS,
 )
+
+# The isotretinoin question asks when, not whether: each treatment's own window decides.
+ISOTRETINOIN_KEY = "isotretinoin_recent"
+_MONTHS_BY_ANSWER = {code: months for code, _, months in ISOTRETINOIN_LAST_DOSE}
 
 # How far from today a treatment date may be: plans older than this are over, and clinics do
 # not book further ahead, so a date outside is a typo.
@@ -64,9 +70,32 @@ class TreatmentProfileMixin:
         """Return the screening question fields in question order."""
         return [self[f"screening_{key}"] for key in SCREENING_QUESTIONS]
 
-    def screening_answers(self) -> dict[str, bool]:
-        """Return the screening answers as {question key: yes?}."""
-        return {key: self[f"screening_{key}"].data == "yes" for key in SCREENING_QUESTIONS}
+    def screening(self) -> Screening:
+        """Return the answers as the engine reads them (the isotretinoin answer as months)."""
+        answers = {
+            key: self[f"screening_{key}"].data == "yes"
+            for key in SCREENING_QUESTIONS
+            if key != ISOTRETINOIN_KEY
+        }
+        months = _MONTHS_BY_ANSWER.get(self[f"screening_{ISOTRETINOIN_KEY}"].data)
+        return Screening(**answers, isotretinoin_months_ago=months)
+
+    def fill_screening(self, screening: Screening) -> None:
+        """Show stored answers in the form (months go back to the band that holds them)."""
+        for key in SCREENING_QUESTIONS:
+            if key != ISOTRETINOIN_KEY:
+                self[f"screening_{key}"].data = "yes" if getattr(screening, key) else "no"
+        self[f"screening_{ISOTRETINOIN_KEY}"].data = isotretinoin_answer(screening)
+
+
+def isotretinoin_answer(screening: Screening) -> str:
+    """Return the isotretinoin band of stored answers ("never", "3-6", ...)."""
+    months = screening.isotretinoin_months_ago
+    if months is None:
+        # Older records kept only "recent": the cautious reading is the shortest gap.
+        return "under-3" if screening.isotretinoin_recent else "never"
+    bands = [(band, low) for band, _, low in ISOTRETINOIN_LAST_DOSE if low is not None]
+    return next(band for band, low in sorted(bands, key=lambda b: -b[1]) if months >= low)
 
 
 def with_screening_questions(required_message: str) -> Callable[[type], type]:
@@ -74,13 +103,18 @@ def with_screening_questions(required_message: str) -> Callable[[type], type]:
 
     def decorate(form_class: type) -> type:
         for key in SCREENING_QUESTIONS:
+            answers = [("no", "No"), ("yes", "Yes")]
+            message = required_message
+            if key == ISOTRETINOIN_KEY:
+                answers = [(code, words) for code, words, _ in ISOTRETINOIN_LAST_DOSE]
+                message = "Choose when the last dose of isotretinoin was, or Never."
             setattr(
                 form_class,
                 f"screening_{key}",
                 RadioField(
                     SCREENING_QUESTION_TEXT[key],
-                    choices=select_choices([("no", "No"), ("yes", "Yes")]),
-                    validators=[InputRequired(required_message)],
+                    choices=select_choices(answers),
+                    validators=[InputRequired(message)],
                 ),
             )
         return form_class

@@ -1,5 +1,9 @@
 """Words the shop shows for its stored codes (categories, skin types, concerns)."""
 
+# The engine's reasons name actives and skin types too, so their words live with the engine.
+from shop.aftercare.vocabulary import ACTIVE_LABELS as ACTIVE_LABELS
+from shop.aftercare.vocabulary import FITZPATRICK_ROMAN as FITZPATRICK_ROMAN
+
 CATEGORY_LABELS = {
     "sunscreen": "Sunscreens",
     "cleanser": "Cleansers",
@@ -29,24 +33,6 @@ CONCERN_LABELS = {
     "oily": "Oily",
     "pigmentation-prone": "Prone to pigmentation or melasma",
 }
-ACTIVE_LABELS = {
-    "retinoid": "Retinoid",
-    "aha": "AHA (glycolic or lactic acid)",
-    "bha": "BHA (salicylic acid)",
-    "vitamin-c": "Vitamin C",
-    "benzoyl-peroxide": "Benzoyl peroxide",
-    "azelaic-acid": "Azelaic acid",
-    "tranexamic-acid": "Tranexamic acid",
-    "niacinamide": "Niacinamide",
-    "petrolatum": "Petrolatum",
-    "silicone": "Silicone",
-    "arnica": "Arnica",
-    "hyaluronic-acid": "Hyaluronic acid",
-    "ceramides": "Ceramides",
-    "panthenol": "Panthenol",
-    "essential-oils": "Essential oils",
-}
-FITZPATRICK_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "VI"}
 
 
 def fitzpatrick_range(low: int, high: int) -> str:

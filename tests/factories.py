@@ -18,6 +18,9 @@ from models import (
     User,
     db,
 )
+from shop.aftercare import Protocol, load_protocols
+from shop.aftercare.vocabulary import SCREENING_QUESTIONS
+from shop.services.protocols import store_protocol
 
 _sequence = itertools.count(1)
 
@@ -75,6 +78,26 @@ def make_treatment(slug: str = "microneedling", name: str = "Micro-needling") ->
     """Create a treatment row (without protocol data)."""
     treatment = Treatment(slug=slug, name=name, summary=f"About {name}")
     db.session.add(treatment)
+    db.session.commit()
+    return treatment
+
+
+def screening_form_data(**answers: str) -> dict[str, str]:
+    """Return every screening field answered "no" (isotretinoin: "never"), then `answers`."""
+    data = {f"screening_{key}": "no" for key in SCREENING_QUESTIONS}
+    data["screening_isotretinoin_recent"] = "never"
+    data.update({f"screening_{key}": value for key, value in answers.items()})
+    return data
+
+
+def make_treatment_with_protocol(
+    slug: str = "microneedling", protocol: Protocol | None = None
+) -> Treatment:
+    """Create a treatment with its protocol (the shipped one unless given), as the seed does."""
+    protocol = protocol or load_protocols()[slug]
+    treatment = Treatment(slug=slug, name=protocol.name, summary=protocol.summary)
+    db.session.add(treatment)
+    store_protocol(treatment, protocol)
     db.session.commit()
     return treatment
 

@@ -1,21 +1,25 @@
-"""Pure aftercare engine: protocol data, suitability, kit choice and day-by-day timeline."""
+"""Pure aftercare engine: protocol data, the one rule checker, kit choice and timeline."""
 
 from shop.aftercare.engine import (
     AvoidItem,
-    Catalogue,
-    CatalogueKit,
-    CatalogueProduct,
     KitItem,
     Plan,
     PlanKit,
-    Profile,
-    Screening,
     Substitution,
     plan,
+    plan_with_kit,
+)
+from shop.aftercare.inputs import (
+    Catalogue,
+    CatalogueKit,
+    CatalogueProduct,
+    Profile,
+    Screening,
 )
 from shop.aftercare.protocols import (
     Protocol,
     ProtocolError,
+    content_hash,
     load_protocols,
     protocol_from_dict,
     protocol_to_dict,
@@ -37,8 +41,10 @@ __all__ = [
     "Screening",
     "Substitution",
     "TimelineDay",
+    "content_hash",
     "load_protocols",
     "plan",
+    "plan_with_kit",
     "protocol_from_dict",
     "protocol_to_dict",
     "protocols_from_data",

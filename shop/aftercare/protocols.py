@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from shop.aftercare.timeline import overlaps
 from shop.aftercare.vocabulary import (
     ACTIVES,
     AVOID_KINDS,
@@ -22,9 +26,11 @@ from shop.aftercare.vocabulary import (
 )
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "protocols.toml"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MAX_DAY = 400
 MAX_ISOTRETINOIN_MONTHS = 24
+# Versions are dotted numbers ("2026.2"), so "newer" is well defined.
+_VERSION_PATTERN = re.compile(r"^\d+(\.\d+)*$")
 
 
 class ProtocolError(ValueError):
@@ -156,6 +162,29 @@ class Advice:
 
 
 @dataclass(frozen=True)
+class ScreeningProductRule:
+    """What a "yes" to a screening question takes out of every product suggestion."""
+
+    screening: str
+    excludes: tuple[str, ...]
+    leave_on_excludes: tuple[str, ...]
+    wash_off_categories: tuple[str, ...]
+    pregnancy_safe_only: bool
+    drops_advice_on: tuple[str, ...]
+    avoid: str
+    reason: str
+    note: str
+
+
+@dataclass(frozen=True)
+class ClinicalRules:
+    """The rules every treatment shares: what counts as fragrance, what answers exclude."""
+
+    fragrance_actives: tuple[str, ...] = ()
+    screening_products: tuple[ScreeningProductRule, ...] = ()
+
+
+@dataclass(frozen=True)
 class Protocol:
     """The aftercare protocol of one treatment, as validated from the data file."""
 
@@ -170,7 +199,7 @@ class Protocol:
     recovery: str
     side_effects: str
     downtime: str
-    not_suitable_if: tuple[str, ...]
+    also_not_suitable_if: tuple[str, ...]
     healing_until_day: int
     needs: tuple[Need, ...]
     instructions: tuple[Instruction, ...]
@@ -180,6 +209,7 @@ class Protocol:
     fitzpatrick: FitzpatrickRules
     adjustments: tuple[Adjustment, ...]
     advice: tuple[Advice, ...]
+    rules: ClinicalRules = field(default_factory=ClinicalRules)
 
     @property
     def last_day(self) -> int:
@@ -226,7 +256,7 @@ _PROTOCOL_KEYS = {
     "slug",
     "reviewed_by_clinician",
     "reviewed_on",
-    "not_suitable_if",
+    "also_not_suitable_if",
     "healing_until_day",
     "needs",
     "instructions",
@@ -238,7 +268,18 @@ _PROTOCOL_KEYS = {
     "advice",
     *_PROTOCOL_TEXT_FIELDS,
 }
-_FILE_KEYS = {"schema_version", "shared_adjustments", "protocols"}
+_FILE_KEYS = {"schema_version", "rules", "shared_adjustments", "protocols"}
+_SCREENING_PRODUCT_KEYS = {
+    "screening",
+    "excludes",
+    "leave_on_excludes",
+    "wash_off_categories",
+    "pregnancy_safe_only",
+    "drops_advice_on",
+    "avoid",
+    "reason",
+    "note",
+}
 _MISSING = object()
 
 
@@ -425,7 +466,8 @@ def _read_contraindication(reader: _Reader) -> Contraindication:
         message=reader.text("message"),
         months=reader.value("months", int, None),
     )
-    if item.screening == "isotretinoin_recent" and item.action == "unsuitable":
+    if item.screening == "isotretinoin_recent":
+        # The question asks when the last dose was; each treatment's own window decides.
         if item.months is None:
             reader.fail("missing required field (months since the last dose)", "months")
         if not 1 <= item.months <= MAX_ISOTRETINOIN_MONTHS:
@@ -487,8 +529,30 @@ def _read_advice(reader: _Reader) -> Advice:
     )
 
 
-def _overlaps(a_from: int, a_until: int, b_from: int, b_until: int) -> bool:
-    return a_from <= b_until and b_from <= a_until
+def _read_screening_product_rule(reader: _Reader) -> ScreeningProductRule:
+    reader.only(_SCREENING_PRODUCT_KEYS)
+    return ScreeningProductRule(
+        screening=reader.choice("screening", SCREENING_QUESTIONS, "screening key"),
+        excludes=reader.choices("excludes", ACTIVES, "active"),
+        leave_on_excludes=reader.choices("leave_on_excludes", ACTIVES, "active"),
+        wash_off_categories=reader.choices("wash_off_categories", CATEGORIES, "category"),
+        pregnancy_safe_only=reader.value("pregnancy_safe_only", bool, False),
+        drops_advice_on=reader.choices("drops_advice_on", LICENSED_MEDICINES, "licensed medicine"),
+        avoid=reader.text("avoid"),
+        reason=reader.text("reason"),
+        note=reader.text("note"),
+    )
+
+
+def _read_rules(reader: _Reader) -> ClinicalRules:
+    """Read the file-wide rules table (what counts as fragrance, answers' product rules)."""
+    reader.only({"fragrance_actives", "screening_products"})
+    products = tuple(_read_screening_product_rule(r) for r in reader.tables("screening_products"))
+    _check_unique(reader, "screening_products", [r.screening for r in products], "screening key")
+    return ClinicalRules(
+        fragrance_actives=reader.choices("fragrance_actives", ACTIVES, "active"),
+        screening_products=products,
+    )
 
 
 def _check_unique(reader: _Reader, key: str, values: list[Any], noun: str) -> None:
@@ -499,10 +563,23 @@ def _check_unique(reader: _Reader, key: str, values: list[Any], noun: str) -> No
         seen.add(value)
 
 
-def _read_protocol(reader: _Reader, shared: tuple[Adjustment, ...] = ()) -> Protocol:
-    """Validate one protocol table and build its Protocol."""
-    reader.only(_PROTOCOL_KEYS)
+def version_key(version: str) -> tuple[int, ...]:
+    """Return a protocol version as numbers, so "2026.10" sorts after "2026.9"."""
+    return tuple(int(part) for part in version.split("."))
+
+
+def _read_protocol(
+    reader: _Reader, shared: tuple[Adjustment, ...] = (), rules: ClinicalRules | None = None
+) -> Protocol:
+    """Validate one protocol table and build its Protocol (file-wide parts passed in)."""
+    allowed = _PROTOCOL_KEYS if rules is not None else _PROTOCOL_KEYS | {"rules"}
+    reader.only(allowed)
+    if rules is None:
+        # A protocol read back from the database carries the file-wide rules it was made with.
+        rules = _read_rules(reader.child(reader.value("rules", dict), "rules"))
     texts = {name: reader.text(name) for name in _PROTOCOL_TEXT_FIELDS}
+    if not _VERSION_PATTERN.match(texts["version"]):
+        reader.fail(f"must be dotted numbers like 2026.2 (got '{texts['version']}')", "version")
     reviewed = reader.value("reviewed_by_clinician", bool)
     reviewed_on = reader.value("reviewed_on", str)
     if reviewed_on:
@@ -522,7 +599,7 @@ def _read_protocol(reader: _Reader, shared: tuple[Adjustment, ...] = ()) -> Prot
         slug=reader.raw["slug"],
         reviewed_by_clinician=reviewed,
         reviewed_on=reviewed_on,
-        not_suitable_if=reader.strings("not_suitable_if"),
+        also_not_suitable_if=reader.strings("also_not_suitable_if"),
         healing_until_day=healing,
         needs=needs,
         instructions=tuple(_read_instruction(r) for r in reader.tables("instructions")),
@@ -532,6 +609,7 @@ def _read_protocol(reader: _Reader, shared: tuple[Adjustment, ...] = ()) -> Prot
         fitzpatrick=_read_fitzpatrick(fitzpatrick_reader),
         adjustments=shared + tuple(_read_adjustment(r) for r in reader.tables("adjustments")),
         advice=tuple(_read_advice(r) for r in reader.tables("advice")),
+        rules=rules,
         **texts,
     )
     if not needs:
@@ -542,7 +620,7 @@ def _read_protocol(reader: _Reader, shared: tuple[Adjustment, ...] = ()) -> Prot
     # A need that asks for something its own avoid list forbids can never be met safely.
     for n_index, need in enumerate(needs):
         for a_index, rule in enumerate(avoid):
-            if not _overlaps(need.from_day, need.until_day, rule.from_day, rule.until_day):
+            if not overlaps(need.from_day, need.until_day, rule.from_day, rule.until_day):
                 continue
             where = f"needs[{n_index}]"
             if need.category in rule.categories:
@@ -562,6 +640,7 @@ def protocols_from_data(
     if root.value("schema_version", int) != SCHEMA_VERSION:
         root.fail(f"unsupported schema version (expected {SCHEMA_VERSION})", "schema_version")
     shared = tuple(_read_adjustment(r) for r in root.tables("shared_adjustments"))
+    rules = _read_rules(root.child(root.value("rules", dict), "rules"))
     found: dict[str, Protocol] = {}
     for reader in root.tables("protocols"):
         slug = reader.raw.get("slug")
@@ -571,7 +650,7 @@ def protocols_from_data(
             reader.fail(f"unknown treatment slug {slug!r}", "slug")
         if slug in found:
             reader.fail(f"duplicate protocol slug '{slug}'", "slug")
-        found[slug] = _read_protocol(_Reader(source, slug, reader.raw, ""), shared)
+        found[slug] = _read_protocol(_Reader(source, slug, reader.raw, ""), shared, rules)
     if require_all:
         missing = [slug for slug in TREATMENTS if slug not in found]
         if missing:
@@ -635,7 +714,7 @@ def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:
     out.update(
         reviewed_by_clinician=protocol.reviewed_by_clinician,
         reviewed_on=protocol.reviewed_on,
-        not_suitable_if=list(protocol.not_suitable_if),
+        also_not_suitable_if=list(protocol.also_not_suitable_if),
         healing_until_day=protocol.healing_until_day,
         needs=[
             {
@@ -694,8 +773,33 @@ def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:
             }
             for a in protocol.advice
         ],
+        rules={
+            "fragrance_actives": list(protocol.rules.fragrance_actives),
+            "screening_products": [
+                {
+                    "screening": r.screening,
+                    "excludes": list(r.excludes),
+                    "leave_on_excludes": list(r.leave_on_excludes),
+                    "wash_off_categories": list(r.wash_off_categories),
+                    "pregnancy_safe_only": r.pregnancy_safe_only,
+                    "drops_advice_on": list(r.drops_advice_on),
+                    "avoid": r.avoid,
+                    "reason": r.reason,
+                    "note": r.note,
+                }
+                for r in protocol.rules.screening_products
+            ],
+        },
     )
     return out
+
+
+def content_hash(protocol: Protocol) -> str:
+    """Return the SHA-256 of a protocol's canonical JSON: equal content, equal hash."""
+    canonical = json.dumps(
+        protocol_to_dict(protocol), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def protocol_from_dict(data: dict[str, Any], source: str = "database") -> Protocol:

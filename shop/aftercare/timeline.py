@@ -8,6 +8,11 @@ from datetime import date, timedelta
 from typing import Any
 
 
+def overlaps(a_from: int, a_until: int, b_from: int, b_until: int) -> bool:
+    """Tell whether two day windows (both ends included) share at least one day."""
+    return a_from <= b_until and b_from <= a_until
+
+
 @dataclass(frozen=True)
 class Window:
     """A line of text that applies from one day to another, both included."""

@@ -48,7 +48,28 @@ ACTIVES: tuple[str, ...] = (
     "ceramides",
     "panthenol",
     "essential-oils",
+    "physical-exfoliant",
 )
+
+# What each active is called on the shop's pages and in the reasons the rules give.
+ACTIVE_LABELS: dict[str, str] = {
+    "retinoid": "Retinoid",
+    "aha": "AHA (glycolic or lactic acid)",
+    "bha": "BHA (salicylic acid)",
+    "vitamin-c": "Vitamin C",
+    "benzoyl-peroxide": "Benzoyl peroxide",
+    "azelaic-acid": "Azelaic acid",
+    "tranexamic-acid": "Tranexamic acid",
+    "niacinamide": "Niacinamide",
+    "petrolatum": "Petrolatum",
+    "silicone": "Silicone",
+    "arnica": "Arnica",
+    "hyaluronic-acid": "Hyaluronic acid",
+    "ceramides": "Ceramides",
+    "panthenol": "Panthenol",
+    "essential-oils": "Essential oils",
+    "physical-exfoliant": "Scrub particles or a cleansing brush",
+}
 
 UV_FILTERS: tuple[str, ...] = ("mineral", "chemical")
 
@@ -66,11 +87,9 @@ SCREENING_QUESTIONS: tuple[str, ...] = (
     "blood_thinners",
 )
 
-# Worded for the kit-finder form: the patient answers yes or no.
+# Worded for the kit-finder form: the patient answers yes or no (isotretinoin: when).
 SCREENING_QUESTION_TEXT: dict[str, str] = {
-    "isotretinoin_recent": (
-        "Have you taken isotretinoin (Roaccutane, an acne tablet) in the last 12 months?"
-    ),
+    "isotretinoin_recent": "When did you last take isotretinoin (Roaccutane, an acne tablet)?",
     "open_wounds": "Do you have any open wounds, cuts or grazes where you are being treated?",
     "radiation_last_year": "Has the skin been treated with radiotherapy in the last year?",
     "skin_infection": (
@@ -85,7 +104,42 @@ SCREENING_QUESTION_TEXT: dict[str, str] = {
     ),
 }
 
+# The answers to the isotretinoin question: (code, words, months since the last dose).
+# The months are each band's lower bound, so a treatment's window is never under-counted.
+ISOTRETINOIN_LAST_DOSE: tuple[tuple[str, str, int | None], ...] = (
+    ("never", "Never", None),
+    ("over-12", "More than 12 months ago", 12),
+    ("6-12", "6 to 12 months ago", 6),
+    ("3-6", "3 to 6 months ago", 3),
+    ("under-3", "Less than 3 months ago, or I take it now", 0),
+)
+MAX_ISOTRETINOIN_MONTHS_AGO = 600
+
+# A "yes" that bars a treatment, as the treatment page's "not suitable if" list says it.
+SCREENING_BAR_TEXT: dict[str, str] = {
+    "isotretinoin_recent": "You have taken isotretinoin (Roaccutane) in the last {months} months",
+    "open_wounds": "There are open wounds, cuts or grazes in the area",
+    "radiation_last_year": "The skin has had radiotherapy in the last year",
+    "skin_infection": (
+        "There is a skin infection, a flare of a skin condition or a cold sore in the area"
+    ),
+    "pregnant_or_breastfeeding": "You are pregnant or breastfeeding",
+    "cold_sores": "You get cold sores",
+    "blood_thinners": "You take blood thinners or anything else that makes you bleed easily",
+}
+
+# A declared concern that bars a treatment, in the same list's words.
+CONCERN_BAR_TEXT: dict[str, str] = {
+    "sensitive": "Your skin is sensitive or prone to rosacea",
+    "acne-prone": "You have active, inflamed acne",
+    "dry": "Your skin is very dry",
+    "oily": "Your skin is very oily",
+    "pigmentation-prone": "Your skin is prone to pigmentation or melasma",
+}
+
 FITZPATRICK_TYPES: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
+
+FITZPATRICK_ROMAN: dict[int, str] = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "VI"}
 
 FITZPATRICK_LABELS: dict[int, str] = {
     1: "Type I",
@@ -115,9 +169,6 @@ LICENSED_MEDICINES: tuple[str, ...] = (
     "aciclovir cream",
     "heparinoid cream",
 )
-
-# Advice naming these is dropped for pregnant or breastfeeding patients.
-PREGNANCY_EXCLUDED_MEDICINES: tuple[str, ...] = ("tretinoin", "hydroquinone")
 
 AVOID_KINDS: tuple[str, ...] = ("ingredient", "activity", "treatment")
 

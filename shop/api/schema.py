@@ -7,11 +7,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from shop.aftercare.vocabulary import CONCERNS, SCREENING_QUESTIONS, TREATMENTS
+from shop.aftercare import Screening
+from shop.aftercare.vocabulary import (
+    CONCERNS,
+    MAX_ISOTRETINOIN_MONTHS_AGO,
+    SCREENING_QUESTIONS,
+    TREATMENTS,
+)
 from shop.forms import treatment_date_problem
 from shop.services.plans import PlanRequest
 
-FIELDS = ("treatment", "treated_on", "fitzpatrick", "concerns", *SCREENING_QUESTIONS)
+MONTHS_FIELD = "isotretinoin_months_ago"
+FIELDS = ("treatment", "treated_on", "fitzpatrick", "concerns", *SCREENING_QUESTIONS, MONTHS_FIELD)
 TRUE_WORDS = {"true", "1", "yes"}
 FALSE_WORDS = {"false", "0", "no"}
 
@@ -74,7 +81,7 @@ def _fitzpatrick(value: Any, from_json: bool, problems: list[FieldProblem]) -> i
             return None
         number = value
     else:
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit()):
             problems.append(FieldProblem("fitzpatrick", "must be a whole number from 1 to 6"))
             return None
         number = int(value)
@@ -123,6 +130,29 @@ def _answer(key: str, value: Any, from_json: bool, problems: list[FieldProblem])
     return False
 
 
+def _months_ago(value: Any, from_json: bool, problems: list[FieldProblem]) -> int | None:
+    """Read how many whole months ago isotretinoin was last taken (absent: never or long ago)."""
+    if value is None or value == "":
+        return None
+    wrong = FieldProblem(
+        MONTHS_FIELD, f"must be a whole number of months from 0 to {MAX_ISOTRETINOIN_MONTHS_AGO}"
+    )
+    if from_json:
+        if isinstance(value, bool) or not isinstance(value, int):
+            problems.append(wrong)
+            return None
+        months = value
+    else:
+        if not (value.isascii() and value.isdigit()) or len(value) > 4:
+            problems.append(wrong)
+            return None
+        months = int(value)
+    if not 0 <= months <= MAX_ISOTRETINOIN_MONTHS_AGO:
+        problems.append(wrong)
+        return None
+    return months
+
+
 def parse_plan_input(
     data: Mapping[str, Any], *, from_json: bool, today: date
 ) -> tuple[PlanRequest | None, list[FieldProblem]]:
@@ -134,9 +164,8 @@ def parse_plan_input(
     treated_on = _treated_on(data.get("treated_on"), today, problems)
     fitzpatrick = _fitzpatrick(data.get("fitzpatrick"), from_json, problems)
     concerns = _concerns(data.get("concerns"), from_json, problems)
-    screening = {
-        key: _answer(key, data.get(key), from_json, problems) for key in SCREENING_QUESTIONS
-    }
+    answers = {key: _answer(key, data.get(key), from_json, problems) for key in SCREENING_QUESTIONS}
+    months = _months_ago(data.get(MONTHS_FIELD), from_json, problems)
     if problems or treatment is None or treated_on is None or fitzpatrick is None:
         return None, problems
     return (
@@ -145,7 +174,7 @@ def parse_plan_input(
             treated_on=treated_on,
             fitzpatrick=fitzpatrick,
             concerns=concerns,
-            screening=screening,
+            screening=Screening(**answers, isotretinoin_months_ago=months),
         ),
         [],
     )

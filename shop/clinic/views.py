@@ -20,7 +20,6 @@ from flask import (
 )
 from flask_login import current_user
 
-from shop.aftercare.vocabulary import SCREENING_QUESTIONS
 from shop.auth import clinician_required
 from shop.clinic.forms import (
     MAX_REPORT_DAYS,
@@ -122,7 +121,7 @@ def _details(form: RecommendationForm) -> PatientDetails:
         treated_on=form.treated_on.data,
         fitzpatrick=int(form.fitzpatrick.data),
         concerns=tuple(form.concerns.data or ()),
-        screening=form.screening_answers(),
+        screening=form.screening(),
         notes=(form.notes.data or "").strip(),
         consent=bool(form.consent.data),
         consultation_id=form.consultation(),
@@ -134,7 +133,14 @@ def _details(form: RecommendationForm) -> PatientDetails:
 def recommendation_new():
     """Record a patient's profile (from a consultation request or from scratch); draft the kit."""
     form = RecommendationForm(treatments=recommendations.treatment_choices())
-    if request.method == "GET":
+    if request.method == "GET" and "from" in request.args:
+        # A new recommendation for the same patient, e.g. after the last one was bought.
+        earlier = request.args["from"]
+        if not earlier.isdigit() or not 1 <= int(earlier) <= 2**31:
+            abort(400, description="The recommendation to start from must be a whole number.")
+        _fill_from(form, _load(int(earlier)))
+        form.consent.data = False
+    elif request.method == "GET":
         source = request.args.get("consultation", "")
         found = recommendations.prefill_from_consultation(int(source)) if source.isdigit() else None
         if source and found is None:
@@ -158,6 +164,19 @@ def recommendation_new():
     return render_template("clinic/recommendation_form.html", form=form, rec=None), status
 
 
+def _fill_from(form: RecommendationForm, rec) -> None:
+    """Show a recommendation's recorded details in the form."""
+    form.consultation_id.data = str(rec.consultation_id or "")
+    form.patient_name.data = rec.patient_name
+    form.patient_email.data = rec.patient_email
+    form.treatment.data = rec.treatment.slug
+    form.treated_on.data = rec.treated_on
+    form.fitzpatrick.data = str(rec.fitzpatrick)
+    form.concerns.data = list(rec.concerns or ())
+    form.notes.data = rec.notes
+    form.fill_screening(recommendations.stored_screening(rec))
+
+
 def _load(rec_id: int):
     try:
         return recommendations.get_recommendation(rec_id, _actor())
@@ -170,20 +189,12 @@ def _load(rec_id: int):
 def recommendation_edit(rec_id: int):
     """Change the patient's details; a changed profile proposes the kit again."""
     rec = _load(rec_id)
-    if rec.status == "revoked":
-        abort(409, description="A revoked recommendation cannot be changed.")
+    refusal = recommendations.change_refusal(rec)
+    if refusal is not None:
+        abort(409, description=refusal)
     form = RecommendationForm(treatments=recommendations.treatment_choices())
     if request.method == "GET":
-        form.consultation_id.data = str(rec.consultation_id or "")
-        form.patient_name.data = rec.patient_name
-        form.patient_email.data = rec.patient_email
-        form.treatment.data = rec.treatment.slug
-        form.treated_on.data = rec.treated_on
-        form.fitzpatrick.data = str(rec.fitzpatrick)
-        form.concerns.data = list(rec.concerns or ())
-        form.notes.data = rec.notes
-        for key in SCREENING_QUESTIONS:
-            form[f"screening_{key}"].data = "yes" if (rec.screening or {}).get(key) else "no"
+        _fill_from(form, rec)
     if form.validate_on_submit():
         try:
             _, replanned = recommendations.update_recommendation(

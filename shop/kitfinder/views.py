@@ -56,7 +56,7 @@ def plan_page():
             treated_on=form.treated_on.data,
             fitzpatrick=int(form.fitzpatrick.data),
             concerns=frozenset(form.concerns.data or ()),
-            screening=form.screening_answers(),
+            screening=form.screening(),
         ),
         today,
     )

@@ -31,9 +31,12 @@ from models import (
     db,
 )
 from models.vocabulary import CONCERNS, ROLES
+from shop.aftercare import Catalogue, Profile, ProtocolError, Screening, protocol_from_dict
+from shop.aftercare import plan as build_plan
 from shop.services import audit
 from shop.services.notifications import queue_email
 from shop.services.pagination import Page, clamp_page
+from shop.services.protocols import protocols_by_hash
 
 PASSWORD_RESET_SALT = "password-reset"
 EMAIL_CONFIRMATION_SALT = "email-confirmation"
@@ -498,9 +501,16 @@ def save_plan(
     if user is None:
         raise AccountError("There is no such account.")
     moment = _now(now)
+    # The plan keeps the protocol it was shown with: a clinician's, or the current one.
+    version, digest = treatment.protocol_version, treatment.protocol_hash
+    source = db.session.get(Recommendation, recommendation_id) if recommendation_id else None
+    if source is not None and source.treatment_id == treatment.id and source.protocol_hash:
+        version, digest = source.protocol_version, source.protocol_hash
     plan = SavedPlan(
         user_id=user.id,
         treatment_id=treatment.id,
+        protocol_version=version,
+        protocol_hash=digest,
         treated_on=treated_on,
         fitzpatrick=fitzpatrick,
         concerns=concerns,
@@ -531,11 +541,8 @@ def _plan_today(
     plan: SavedPlan, treatment: Treatment | None, today: date, protocols: dict[int, Any]
 ) -> PlanToday:
     """Work out today's step of a plan with the aftercare engine (or just the day number)."""
-    from shop.aftercare.engine import Catalogue, Profile, Screening
-    from shop.aftercare.engine import plan as build_plan
-
     day = (today - plan.treated_on).days
-    protocol = protocols.get(plan.treatment_id)
+    protocol = protocols.get(plan.id)
     if protocol is None:
         return PlanToday(plan=plan, treatment=treatment, day=day, last_day=None)
     try:
@@ -565,18 +572,22 @@ def _plan_today(
 
 
 def _protocols_for(rows: Iterable[tuple[SavedPlan, Treatment | None]]) -> dict[int, Any]:
-    """Read each treatment's protocol once; a missing or broken one leaves just the day count."""
-    from shop.aftercare.protocols import ProtocolError, protocol_from_dict
+    """Return each plan's protocol (the version it was saved with) by plan id; one query.
 
+    A plan whose version is unknown falls back to the treatment's current protocol; a missing
+    or broken one leaves just the day count.
+    """
+    rows = list(rows)
+    stored = protocols_by_hash((plan.treatment_id, plan.protocol_hash) for plan, _ in rows)
     protocols: dict[int, Any] = {}
     for plan, treatment in rows:
-        if plan.treatment_id in protocols:
-            continue
-        data = treatment.protocol if treatment is not None else None
-        try:
-            protocols[plan.treatment_id] = protocol_from_dict(data) if data else None
-        except ProtocolError:
-            protocols[plan.treatment_id] = None
+        protocol = stored.get((plan.treatment_id, plan.protocol_hash or ""))
+        if protocol is None and treatment is not None and treatment.protocol:
+            try:
+                protocol = protocol_from_dict(treatment.protocol)
+            except ProtocolError:
+                protocol = None
+        protocols[plan.id] = protocol
     return protocols
 
 

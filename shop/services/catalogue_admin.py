@@ -16,12 +16,12 @@ from sqlalchemy.orm import selectinload
 
 from models import Kit, KitItem, Product, ProductSkinType, Treatment, db
 from models.vocabulary import ACTIVES, CATEGORIES, CONCERNS, SKIN_TYPES, UV_FILTERS
-from shop.aftercare import ProtocolError, protocol_from_dict
-from shop.labels import ACTIVE_LABELS
+from shop.aftercare import Protocol, ProtocolError, protocol_from_dict, rules
 from shop.services.audit import record
 from shop.services.catalogue import KitPrice, kit_price
 from shop.services.inventory import Availability, kit_availabilities, sellable_by_product
 from shop.services.pagination import Page, clamp_page
+from shop.services.plans import engine_product
 
 PRODUCT_ATTRIBUTES = (
     "sku",
@@ -513,7 +513,9 @@ def get_kit(kit_id: int) -> Kit | None:
         select(Kit)
         .where(Kit.id == kit_id)
         .options(
-            selectinload(Kit.items).selectinload(KitItem.product),
+            selectinload(Kit.items)
+            .selectinload(KitItem.product)
+            .selectinload(Product.skin_type_rows),
             selectinload(Kit.treatments),
         )
     ).scalar_one_or_none()
@@ -527,71 +529,34 @@ def treatment_choices() -> list[tuple[int, str]]:
     return [(tid, name) for tid, name in rows]
 
 
-def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    return a[0] <= b[1] and b[0] <= a[1]
-
-
-def _days(window: tuple[int, int]) -> str:
-    return f"day {window[0]}" if window[0] == window[1] else f"days {window[0]}-{window[1]}"
-
-
-def kit_protocol_warnings(kit: Kit) -> list[str]:
+def kit_protocol_warnings(
+    kit: Kit, protocols: dict[int, Protocol | None] | None = None
+) -> list[str]:
     """Return where a kit breaks its treatments' protocol rules, in words staff can act on.
 
-    An item is used during the windows of the protocol's needs of its category (an extra item
-    that no need asks for, during the healing window, as the engine does); it breaks the
-    protocol when an avoid rule covering those days bans one of its actives, its fragrance or
-    its category. A kit for Fitzpatrick IV-VI needs SPF50 sun protection.
+    The aftercare rule checker decides, for every Fitzpatrick type in the kit's range and each
+    concern it targets, exactly as it decides for a patient. `protocols` caches parsed
+    protocols by treatment id across kits.
     """
+    protocols = {} if protocols is None else protocols
     warnings: list[str] = []
+    items = [(engine_product(item.product), item.purpose) for item in kit.items]
     for treatment in kit.treatments:
-        if not treatment.protocol:
+        if treatment.id not in protocols:
+            try:
+                protocols[treatment.id] = (
+                    protocol_from_dict(treatment.protocol) if treatment.protocol else None
+                )
+            except ProtocolError:
+                warnings.append(f"The {treatment.name} protocol data is invalid; ask an admin.")
+                continue
+        protocol = protocols[treatment.id]
+        if protocol is None:
             warnings.append(f"{treatment.name} has no protocol data, so the kit cannot be checked.")
             continue
-        try:
-            protocol = protocol_from_dict(treatment.protocol)
-        except ProtocolError:
-            warnings.append(f"The {treatment.name} protocol data is invalid; ask an admin.")
-            continue
-        covered: set[str] = set()
-        for item in kit.items:
-            product = item.product
-            needs = [n for n in protocol.needs if n.category == product.category]
-            covered.update(n.id for n in needs)
-            if needs:
-                windows = [(n.from_day, n.until_day) for n in needs]
-            else:
-                # An extra comfort item (a mist, a hat) is used while the skin heals, as the
-                # engine treats it; it must pass the rules of that window.
-                windows = [(0, max(protocol.healing_until_day, 0))]
-            scented = not product.fragrance_free or "essential-oils" in product.actives
-            for rule in protocol.avoid:
-                rule_window = (rule.from_day, rule.until_day)
-                used = [w for w in windows if _overlaps(w, rule_window)]
-                if not used:
-                    continue
-                problems = [ACTIVE_LABELS.get(a, a) for a in rule.actives if a in product.actives]
-                if rule.fragrance and scented and "Essential oils" not in problems:
-                    problems.append("fragrance")
-                if product.category in rule.categories:
-                    problems.append(f"its category ({product.category})")
-                if problems:
-                    warnings.append(
-                        f"{product.name} has {', '.join(problems)}, but the {treatment.name} "
-                        f"protocol avoids {rule.what.lower()} on {_days(rule_window)}, and the "
-                        f"kit uses it on {_days(used[0])}."
-                    )
-        missing = [n.label for n in protocol.needs if not n.optional and n.id not in covered]
-        if missing:
-            warnings.append(f"For {treatment.name} the kit has nothing for: {', '.join(missing)}.")
-    if kit.fitzpatrick_max >= 4:
-        for item in kit.items:
-            product = item.product
-            if product.category == "sunscreen" and (product.spf or 0) < 50:
-                warnings.append(
-                    f"{product.name} is SPF{product.spf or 0}, but a kit for Fitzpatrick IV-VI "
-                    "skin needs SPF50 or higher (darker skin marks more easily after treatment)."
-                )
+        warnings += rules.kit_warnings(
+            protocol, items, kit.fitzpatrick_min, kit.fitzpatrick_max, kit.concerns or ()
+        )
     return list(dict.fromkeys(warnings))
 
 
@@ -621,7 +586,9 @@ def list_kits(today: date) -> list[KitAdmin]:
             select(Kit)
             .order_by(Kit.position, Kit.name)
             .options(
-                selectinload(Kit.items).selectinload(KitItem.product),
+                selectinload(Kit.items)
+                .selectinload(KitItem.product)
+                .selectinload(Product.skin_type_rows),
                 selectinload(Kit.treatments),
             )
         )
@@ -629,7 +596,8 @@ def list_kits(today: date) -> list[KitAdmin]:
         .all()
     )
     availability = kit_availabilities(kits, today)
+    protocols: dict[int, Protocol | None] = {}
     return [
-        KitAdmin(kit, kit_price(kit), availability[kit.id], kit_protocol_warnings(kit))
+        KitAdmin(kit, kit_price(kit), availability[kit.id], kit_protocol_warnings(kit, protocols))
         for kit in kits
     ]

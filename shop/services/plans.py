@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -37,7 +36,7 @@ class PlanRequest:
     treated_on: date
     fitzpatrick: int
     concerns: frozenset[str]
-    screening: Mapping[str, bool]
+    screening: Screening
 
 
 @dataclass(frozen=True)
@@ -147,9 +146,8 @@ def build_plan(request: PlanRequest, today: date) -> PlanResult:
     """
     treatment, protocol = treatment_with_protocol(request.treatment)
     profile = Profile(fitzpatrick=request.fitzpatrick, concerns=frozenset(request.concerns))
-    screening = Screening.from_mapping(dict(request.screening))
     catalogue, products, kits = engine_catalogue(today)
-    result = plan(protocol, profile, screening, request.treated_on, today, catalogue)
+    result = plan(protocol, profile, request.screening, request.treated_on, today, catalogue)
     kit = kits.get(result.kit.slug) if result.kit and result.kit.slug else None
     return PlanResult(
         treatment=treatment, protocol=protocol, plan=result, products=products, kit=kit

@@ -11,7 +11,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable, Mapping, MutableMapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -35,17 +35,18 @@ from models import (
     kit_treatments,
 )
 from shop.aftercare import (
-    Catalogue,
+    KitItem as EngineKitItem,
+)
+from shop.aftercare import (
     Plan,
+    PlanKit,
     Profile,
     Protocol,
     Screening,
-    checks,
-    plan,
+    plan_with_kit,
+    rules,
 )
-from shop.aftercare.protocols import protocol_from_dict
-from shop.aftercare.timeline import Window
-from shop.aftercare.vocabulary import CONCERNS, SCREENING_QUESTIONS
+from shop.aftercare.vocabulary import CONCERNS
 from shop.services import audit
 from shop.services.basket import (
     MAX_LINE_QUANTITY,
@@ -57,6 +58,7 @@ from shop.services.basket import (
 from shop.services.catalogue import kit_price
 from shop.services.notifications import queue_email
 from shop.services.plans import PlanRequest, UnknownTreatment, build_plan, engine_product
+from shop.services.protocols import advice_protocol
 
 # Orders in these states did not turn into a sale, so they do not count as a purchase.
 NOT_PURCHASED_STATUSES = ("expired", "cancelled", "refunded")
@@ -115,7 +117,7 @@ class PatientDetails:
     treated_on: date
     fitzpatrick: int
     concerns: tuple[str, ...]
-    screening: Mapping[str, bool]
+    screening: Screening
     notes: str
     consent: bool
     consultation_id: int | None = None
@@ -167,9 +169,15 @@ def _with_items():
     )
 
 
-def get_recommendation(rec_id: int, actor: Actor) -> Recommendation:
-    """Return a recommendation the actor may see, with items; raise RecommendationNotFound."""
+def get_recommendation(rec_id: int, actor: Actor, lock: bool = False) -> Recommendation:
+    """Return a recommendation the actor may see, with items; raise RecommendationNotFound.
+
+    With `lock`, the row stays locked (PostgreSQL) until the change commits, so a patient's
+    acknowledgement cannot slip in between the check and the change.
+    """
     query = select(Recommendation).where(Recommendation.id == rec_id).options(*_with_items())
+    if lock:
+        query = query.with_for_update(of=Recommendation).execution_options(populate_existing=True)
     if not actor.is_admin:
         query = query.where(Recommendation.clinician_id == actor.user_id)
     rec = db.session.execute(query).scalar_one_or_none()
@@ -178,13 +186,16 @@ def get_recommendation(rec_id: int, actor: Actor) -> Recommendation:
     return rec
 
 
+def stored_screening(rec: Recommendation) -> Screening:
+    """Return the screening answers the clinician recorded for this recommendation."""
+    return Screening.from_mapping(rec.screening or {})
+
+
 def _profile(rec: Recommendation) -> tuple[Protocol, Profile, Screening]:
-    protocol = protocol_from_dict(rec.treatment.protocol)
+    """Return the protocol the advice was made with, and the patient's profile and answers."""
+    protocol = advice_protocol(rec.treatment, rec.protocol_hash)
     profile = Profile(fitzpatrick=rec.fitzpatrick, concerns=frozenset(rec.concerns or ()))
-    screening = Screening.from_mapping(
-        {key: bool(value) for key, value in (rec.screening or {}).items()}
-    )
-    return protocol, profile, screening
+    return protocol, profile, stored_screening(rec)
 
 
 # --- creating and editing ---------------------------------------------------------------------
@@ -198,8 +209,8 @@ def _check_details(details: PatientDetails) -> None:
     unknown = [c for c in details.concerns if c not in CONCERNS]
     if unknown:
         raise RecommendationError("Unknown skin concern.")
-    if set(details.screening) - set(SCREENING_QUESTIONS):
-        raise RecommendationError("Unknown screening question.")
+    if not isinstance(details.screening, Screening):
+        raise RecommendationError("Record the patient's screening answers.")
     consultation_id = details.consultation_id
     if consultation_id is not None and db.session.get(ConsultationRequest, consultation_id) is None:
         raise RecommendationError("That consultation request does not exist.")
@@ -214,34 +225,32 @@ def _propose(rec: Recommendation, details: PatientDetails, today: date) -> None:
                 treated_on=details.treated_on,
                 fitzpatrick=details.fitzpatrick,
                 concerns=frozenset(details.concerns),
-                screening={key: bool(details.screening.get(key)) for key in SCREENING_QUESTIONS},
+                screening=details.screening,
             ),
             today,
         )
     except UnknownTreatment as error:
         raise RecommendationError("Choose a treatment from the list.") from error
     rec.treatment_id = result.treatment.id
+    rec.protocol_version = result.protocol.version
+    rec.protocol_hash = result.treatment.protocol_hash
     rec.suitable = result.plan.suitable
     rec.kit_id = result.kit.id if result.kit is not None else None
     rec.items.clear()
-    if not result.plan.suitable or result.plan.kit is None:
-        # A contraindicated treatment gets no kit at all: only a "speak to us" note.
+    if result.plan.kit is None:
+        # A treatment still to come that is ruled out gets no kit: only a "speak to us" note.
         rec.kit_id = None
         return
     for position, item in enumerate(result.plan.kit.items):
-        product = result.products[item.slug]
-        need_id = checks.need_id_for(
-            result.protocol, product.category, item.use_from_day, item.use_until_day, item.slug
-        )
         rec.items.append(
             RecommendationItem(
-                product_id=product.id,
+                product_id=result.products[item.slug].id,
                 quantity=item.quantity,
                 reason=item.reason,
-                need_id=need_id,
+                need_id=item.need_id,
                 use_from_day=item.use_from_day,
                 use_until_day=item.use_until_day,
-                optional=checks.need_is_optional(result.protocol, need_id),
+                optional=item.optional,
                 position=position,
             )
         )
@@ -253,7 +262,7 @@ def _apply_details(rec: Recommendation, details: PatientDetails) -> None:
     rec.treated_on = details.treated_on
     rec.fitzpatrick = details.fitzpatrick
     rec.concerns = sorted(set(details.concerns))
-    rec.screening = {key: bool(details.screening.get(key)) for key in SCREENING_QUESTIONS}
+    rec.screening = details.screening.to_mapping()
     rec.notes = details.notes
     rec.consultation_id = details.consultation_id
 
@@ -291,30 +300,37 @@ def update_recommendation(
     Returns (recommendation, whether the kit was proposed again).
     """
     _check_details(details)
-    rec = get_recommendation(rec_id, actor)
-    if rec.status == "revoked":
-        raise RecommendationError("A revoked recommendation cannot be changed.")
+    rec = _changeable(rec_id, actor)
     profile_before = (
         rec.treatment.slug,
         rec.treated_on,
         rec.fitzpatrick,
         sorted(rec.concerns or ()),
-        {key: bool((rec.screening or {}).get(key)) for key in SCREENING_QUESTIONS},
+        stored_screening(rec),
     )
     profile_after = (
         details.treatment_slug,
         details.treated_on,
         details.fitzpatrick,
         sorted(set(details.concerns)),
-        {key: bool(details.screening.get(key)) for key in SCREENING_QUESTIONS},
+        details.screening,
     )
     replanned = profile_before != profile_after
+    # What changed, never the values: the audit log holds no health data.
+    changes = {
+        "profile_changed": replanned,
+        "notes_changed": rec.notes != details.notes,
+        "contact_changed": (rec.patient_name, rec.patient_email)
+        != (details.patient_name, details.patient_email.lower()),
+    }
     try:
         _apply_details(rec, details)
         if replanned:
             _propose(rec, details, today)
             db.session.flush()
-        audit.record(actor.user_id, "recommendation.update", "recommendation", rec.id)
+        audit.record(
+            actor.user_id, "recommendation.update", "recommendation", rec.id, after=changes
+        )
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -322,11 +338,40 @@ def update_recommendation(
     return rec, replanned
 
 
-def _editable(rec_id: int, actor: Actor) -> Recommendation:
-    rec = get_recommendation(rec_id, actor)
+def frozen_reason(rec: Recommendation, purchases: Iterable[Purchase]) -> str | None:
+    """Return why the advice can no longer change (bought, or acknowledged), or None."""
+    if any(p.status not in NOT_PURCHASED_STATUSES for p in purchases):
+        return (
+            "The patient has bought this kit, so the recommendation stays as it was sold. "
+            "Make a new recommendation to change the advice."
+        )
+    if rec.acknowledged_at is not None:
+        return (
+            "The patient has acknowledged this advice, so it stays as they read it. "
+            "Make a new recommendation to change the advice."
+        )
+    return None
+
+
+def change_refusal(rec: Recommendation) -> str | None:
+    """Return why the clinician may not change this recommendation now, or None if they may."""
     if rec.status == "revoked":
-        raise RecommendationError("A revoked recommendation cannot be changed.")
-    if not rec.suitable:
+        return "A revoked recommendation cannot be changed."
+    return frozen_reason(rec, purchases_for([rec.id])[rec.id])
+
+
+def _changeable(rec_id: int, actor: Actor) -> Recommendation:
+    """Return a recommendation whose advice may still change, locked for this change."""
+    rec = get_recommendation(rec_id, actor, lock=True)
+    refusal = change_refusal(rec)
+    if refusal is not None:
+        raise RecommendationError(refusal)
+    return rec
+
+
+def _editable(rec_id: int, actor: Actor) -> Recommendation:
+    rec = _changeable(rec_id, actor)
+    if not rec.items and not rec.suitable:
         raise RecommendationError(
             "The treatment is not suitable for this patient, so there is no kit to change: "
             "the link will only ask them to speak to the clinic."
@@ -371,11 +416,15 @@ def _match_curated_kit(rec: Recommendation) -> None:
             return
 
 
-def _save_items(rec: Recommendation) -> Recommendation:
+def _save_items(
+    rec: Recommendation, actor: Actor, action: str, change: dict[str, Any]
+) -> Recommendation:
+    """Store a kit change with its audit entry (products and quantities, no health data)."""
     try:
         db.session.flush()
         _match_curated_kit(rec)
         rec.updated_at = _now(None)
+        audit.record(actor.user_id, action, "recommendation", rec.id, after=change)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -395,18 +444,19 @@ def swap_item(rec_id: int, item_id: int, product_slug: str, actor: Actor) -> Rec
             f"{product.name} is already in the kit; change its quantity instead."
         )
     protocol, profile, screening = _profile(rec)
-    placed = checks.place_for_swap(
+    placed = rules.place_for_swap(
         protocol, profile, screening, engine_product(product), item.need_id
     )
     if isinstance(placed, str):
         raise RuleBroken(f"{product.name} cannot be used here: it {placed}.")
+    change = {"item": item.id, "from": item.product.slug, "to": product.slug}
     item.product_id = product.id
     item.product = product
     item.reason = placed.reason
     item.use_from_day = placed.use_from_day
     item.use_until_day = placed.use_until_day
     item.quantity = min(placed.quantity, MAX_LINE_QUANTITY)
-    return _save_items(rec)
+    return _save_items(rec, actor, "recommendation.swap", change)
 
 
 def set_item_quantity(rec_id: int, item_id: int, quantity: int, actor: Actor) -> Recommendation:
@@ -414,8 +464,10 @@ def set_item_quantity(rec_id: int, item_id: int, quantity: int, actor: Actor) ->
     if isinstance(quantity, bool) or not 1 <= quantity <= MAX_LINE_QUANTITY:
         raise RecommendationError(f"Choose a quantity from 1 to {MAX_LINE_QUANTITY}.")
     rec = _editable(rec_id, actor)
-    _item(rec, item_id).quantity = quantity
-    return _save_items(rec)
+    item = _item(rec, item_id)
+    change = {"item": item.id, "product": item.product.slug, "from": item.quantity}
+    item.quantity = quantity
+    return _save_items(rec, actor, "recommendation.quantity", {**change, "to": quantity})
 
 
 def add_item(rec_id: int, product_slug: str, quantity: int, actor: Actor) -> Recommendation:
@@ -430,9 +482,7 @@ def add_item(rec_id: int, product_slug: str, quantity: int, actor: Actor) -> Rec
         )
     protocol, profile, screening = _profile(rec)
     covered = {item.need_id for item in rec.items}
-    placed = checks.place_new_product(
-        protocol, profile, screening, engine_product(product), covered
-    )
+    placed = rules.place_new_product(protocol, profile, screening, engine_product(product), covered)
     if isinstance(placed, str):
         raise RuleBroken(f"{product.name} cannot be added: it {placed}.")
     rec.items.append(
@@ -449,7 +499,8 @@ def add_item(rec_id: int, product_slug: str, quantity: int, actor: Actor) -> Rec
             position=max((item.position for item in rec.items), default=-1) + 1,
         )
     )
-    return _save_items(rec)
+    change = {"product": product.slug, "quantity": quantity}
+    return _save_items(rec, actor, "recommendation.add", change)
 
 
 def remove_item(rec_id: int, item_id: int, actor: Actor) -> Recommendation:
@@ -457,13 +508,14 @@ def remove_item(rec_id: int, item_id: int, actor: Actor) -> Recommendation:
     rec = _editable(rec_id, actor)
     item = _item(rec, item_id)
     if not item.optional:
-        protocol = protocol_from_dict(rec.treatment.protocol)
-        label = checks.need_label(protocol, item.need_id).lower()
+        protocol, _, _ = _profile(rec)
+        label = rules.need_label(protocol, item.need_id).lower()
         raise RecommendationError(
             f"{item.product.name} is needed ({label}); swap it for another product instead."
         )
+    change = {"item": item.id, "product": item.product.slug, "quantity": item.quantity}
     rec.items.remove(item)
-    return _save_items(rec)
+    return _save_items(rec, actor, "recommendation.remove", change)
 
 
 # --- sending, resending, revoking ---------------------------------------------------------------
@@ -502,6 +554,7 @@ def send_recommendation(
             link=link_url(token),
             expires_on=expires_at.date(),
             suitable=rec.suitable,
+            has_kit=bool(rec.items),
         )
         action = "recommendation.resend" if resend else "recommendation.send"
         audit.record(actor.user_id, action, "recommendation", rec.id)
@@ -632,47 +685,51 @@ class PatientPlan:
 
 
 def patient_plan(rec: Recommendation, today: date) -> PatientPlan:
-    """Build the patient's plan: the clinician's kit, the engine's avoid list and a timeline.
+    """Build the patient's plan: the clinician's kit, with the rules and days of its protocol.
 
-    The engine runs on an empty catalogue: the kit is the clinician's, only the rules, the
-    things to avoid and the warnings come from the engine (no catalogue queries).
+    The plan renders against the protocol version the recommendation was made with, so advice
+    the patient read does not change when a newer protocol ships (no catalogue queries).
     """
     protocol, profile, screening = _profile(rec)
-    engine_plan = plan(protocol, profile, screening, rec.treated_on, today, Catalogue.of([]))
-    lines = (
-        [
-            KitLine(
-                product=item.product,
-                quantity=item.quantity,
-                reason=item.reason,
-                use_from_day=item.use_from_day,
-                use_until_day=item.use_until_day,
-                optional=item.optional,
-            )
-            for item in rec.items
-        ]
-        if rec.suitable
-        else []
-    )
+    lines = [
+        KitLine(
+            product=item.product,
+            quantity=item.quantity,
+            reason=item.reason,
+            use_from_day=item.use_from_day,
+            use_until_day=item.use_until_day,
+            optional=item.optional,
+        )
+        for item in rec.items
+    ]
     items_total = sum(line.product.price_pence * line.quantity for line in lines)
     price = items_total
     kit_name = f"Your {rec.treatment.name} aftercare kit"
     if rec.kit is not None and rec.kit.is_active and lines:
         price = kit_price(rec.kit).price_pence
         kit_name = rec.kit.name
-    if engine_plan.suitable:
-        timeline = checks.timeline_for_items(
-            protocol,
-            [
-                checks.PlacedItem(i.product.name, i.need_id, i.use_from_day, i.use_until_day)
-                for i in rec.items
-            ],
-            [Window(a.what, a.from_day, a.until_day) for a in engine_plan.avoid],
-            rec.treated_on,
-            today,
+    kit = None
+    if lines:
+        kit = PlanKit(
+            slug=rec.kit.slug if rec.kit is not None else None,
+            name=kit_name,
+            price_pence=price,
+            items=tuple(
+                EngineKitItem(
+                    slug=item.product.slug,
+                    name=item.product.name,
+                    quantity=item.quantity,
+                    use_from_day=item.use_from_day,
+                    use_until_day=item.use_until_day,
+                    reason=item.reason,
+                    need_id=item.need_id,
+                    optional=item.optional,
+                )
+                for item in rec.items
+            ),
         )
-        engine_plan = replace(engine_plan, timeline=timeline)
-    can_buy = bool(rec.suitable and lines and all(line.product.is_active for line in lines))
+    engine_plan = plan_with_kit(protocol, profile, screening, rec.treated_on, today, kit)
+    can_buy = bool(lines and all(line.product.is_active for line in lines))
     return PatientPlan(
         recommendation=rec,
         plan=engine_plan,
@@ -681,9 +738,7 @@ def patient_plan(rec: Recommendation, today: date) -> PatientPlan:
         price_pence=price,
         items_total_pence=items_total,
         can_buy=can_buy,
-        uncovered=checks.uncovered_needs(protocol, {i.need_id for i in rec.items})
-        if rec.suitable
-        else (),
+        uncovered=rules.uncovered_needs(protocol, {i.need_id for i in rec.items}) if lines else (),
     )
 
 
@@ -704,7 +759,7 @@ def buy_kit(
     to buy, and BasketError when stock cannot cover it (nothing is changed then).
     """
     rec = _resolve(token, _now(now))
-    if not rec.suitable or not rec.items:
+    if not rec.items:
         raise RecommendationError(
             "There is no kit to buy with this plan; please speak to the clinic."
         )
@@ -861,6 +916,14 @@ class EditorView:
     add_options: list[ProductOption]
     patient: PatientPlan
     consultation: ConsultationRequest | None
+    # Why the advice can no longer change (bought or acknowledged), or None while it can.
+    frozen: str | None = None
+
+    @property
+    def editable(self) -> bool:
+        """Tell whether the clinician may still change the kit."""
+        rec = self.recommendation
+        return rec.status != "revoked" and self.frozen is None and bool(rec.items)
 
 
 def editor_view(rec_id: int, actor: Actor, today: date, now: datetime | None = None) -> EditorView:
@@ -883,11 +946,11 @@ def editor_view(rec_id: int, actor: Actor, today: date, now: datetime | None = N
     swap_options = {}
     need_labels = {}
     for item in rec.items:
-        need_labels[item.id] = checks.need_label(protocol, item.need_id)
+        need_labels[item.id] = rules.need_label(protocol, item.need_id)
         swap_options[item.id] = [
             ProductOption(
                 product,
-                checks.misfit_for_need(
+                rules.misfit_for_need(
                     protocol, profile, screening, engine[product.id], item.need_id
                 ),
             )
@@ -899,7 +962,7 @@ def editor_view(rec_id: int, actor: Actor, today: date, now: datetime | None = N
     for product in products:
         if product.id in in_kit:
             continue
-        placed = checks.place_new_product(protocol, profile, screening, engine[product.id], covered)
+        placed = rules.place_new_product(protocol, profile, screening, engine[product.id], covered)
         add_options.append(ProductOption(product, placed if isinstance(placed, str) else None))
     purchases = purchases_for([rec.id])[rec.id]
     consultation = (
@@ -914,6 +977,7 @@ def editor_view(rec_id: int, actor: Actor, today: date, now: datetime | None = N
         add_options=add_options,
         patient=patient_plan(rec, today),
         consultation=consultation,
+        frozen=frozen_reason(rec, purchases),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -21,7 +22,9 @@ from models import (
     User,
     db,
 )
+from shop.aftercare import Protocol
 from shop.services.catalogue_admin import KIT_ATTRIBUTES, PRODUCT_ATTRIBUTES
+from shop.services.protocols import store_protocol
 
 DEMO_USERS = (
     ("admin@clinic.example", "Alex Admin", "admin"),
@@ -42,6 +45,7 @@ class SeedReport:
     """What a seeding run created, so the command can say so."""
 
     treatments: int = 0
+    protocols_updated: int = 0
     products: int = 0
     kits: int = 0
     lots: int = 0
@@ -53,24 +57,33 @@ def catalogue_is_empty() -> bool:
     return db.session.execute(select(Product.id).limit(1)).first() is None
 
 
-def seed_treatments(treatments: list[dict[str, Any]], report: SeedReport) -> None:
-    """Create or refresh the treatments and their protocols from the protocol data."""
+def seed_treatments(protocols: Iterable[Protocol], report: SeedReport) -> None:
+    """Create the treatments and keep each protocol version; a newer version becomes current."""
     existing = {t.slug: t for t in db.session.execute(select(Treatment)).scalars()}
-    for position, data in enumerate(treatments):
-        treatment = existing.get(data["slug"])
+    for position, protocol in enumerate(protocols):
+        treatment = existing.get(protocol.slug)
         if treatment is None:
-            treatment = Treatment(slug=data["slug"])
+            treatment = Treatment(slug=protocol.slug, name=protocol.name)
             db.session.add(treatment)
             report.treatments += 1
-        treatment.name = data["name"]
-        treatment.summary = data.get("summary", "")
         treatment.position = position
-        # Protocol data is versioned in the repository: a newer version replaces the stored one.
-        if treatment.protocol_version != data.get("version") or treatment.protocol is None:
-            treatment.protocol = data.get("protocol")
-            treatment.protocol_version = data.get("version")
-            treatment.reviewed_by_clinician = bool(data.get("reviewed_by_clinician", False))
-            treatment.reviewed_on = data.get("reviewed_on")
+        if store_protocol(treatment, protocol):
+            report.protocols_updated += 1
+        # Name and summary follow the current protocol, never an older file's.
+        treatment.name = treatment.protocol["name"]
+        treatment.summary = treatment.protocol["summary"]
+
+
+def refresh_protocols(protocols: Iterable[Protocol]) -> SeedReport:
+    """Bring the treatments' protocols up to the shipped versions (one unit of work)."""
+    report = SeedReport()
+    try:
+        seed_treatments(protocols, report)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return report
 
 
 def seed_products(products: list[dict[str, Any]], report: SeedReport) -> dict[str, Product]:
@@ -163,7 +176,7 @@ def seed_users(password: str | None, report: SeedReport) -> None:
 
 def seed_demo(
     *,
-    treatments: list[dict[str, Any]],
+    protocols: Iterable[Protocol],
     products: list[dict[str, Any]],
     kits: list[dict[str, Any]],
     lots: list[dict[str, Any]],
@@ -174,7 +187,7 @@ def seed_demo(
     """Seed everything in one transaction; running it again creates nothing new."""
     report = SeedReport()
     try:
-        seed_treatments(treatments, report)
+        seed_treatments(protocols, report)
         db.session.flush()
         by_sku = seed_products(products, report)
         seed_kits(kits, by_sku, report)

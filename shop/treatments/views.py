@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import Blueprint, abort, render_template
 
+from shop.aftercare import rules
 from shop.services import catalogue, plans
 
 blueprint = Blueprint("treatments", __name__)
@@ -28,5 +29,6 @@ def detail(slug: str):
         "treatments/detail.html",
         treatment=treatment,
         protocol=protocol,
+        not_suitable_if=rules.not_suitable_if(protocol),
         kits=catalogue.list_kits(date.today(), treatment_slug=slug),
     )

@@ -49,6 +49,7 @@ def test_kit_finder_leads_to_a_plan_with_today_highlighted(live_server, page):
     page.check("text=Type II")
     for radio in page.locator("input[type=radio][value=no]").all():
         radio.check()
+    page.check("input[name=screening_isotretinoin_recent][value=never]")
     page.click("button[type=submit]")
     assert page.locator("h1").inner_text().startswith("Micro-needling on")
     assert page.locator("[aria-current=date]").count() == 1

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from shop.aftercare.engine import Catalogue, CatalogueKit, CatalogueProduct, Plan, Profile
+from shop.aftercare import Catalogue, CatalogueKit, CatalogueProduct, Plan, Profile
 from shop.aftercare.protocols import Protocol
+from shop.aftercare.timeline import overlaps
 
 ALL_SKIN = frozenset({"normal", "dry", "oily", "combination", "sensitive", "acne-prone"})
 
@@ -312,11 +313,6 @@ def catalogue(**changes: dict) -> Catalogue:
     """Return the fixture catalogue; changes maps a product slug to attribute overrides."""
     items = [replace(p, **changes.get(p.slug, {})) for p in products()]
     return Catalogue.of(items, kits())
-
-
-def overlaps(a_from: int, a_until: int, b_from: int, b_until: int) -> bool:
-    """Return True when two inclusive day windows share at least one day."""
-    return a_from <= b_until and b_from <= a_until
 
 
 def assert_plan_invariants(

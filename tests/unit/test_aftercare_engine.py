@@ -8,15 +8,17 @@ from datetime import date, timedelta
 from itertools import pairwise
 
 import pytest
-from aftercare_fixtures import assert_plan_invariants, catalogue, overlaps, product
+from aftercare_fixtures import assert_plan_invariants, catalogue, product
 
-from shop.aftercare.engine import Catalogue, Profile, Screening, plan
+from shop.aftercare import Catalogue, Profile, Screening, plan
 from shop.aftercare.protocols import load_protocols
-from shop.aftercare.timeline import Window, build_timeline
+from shop.aftercare.timeline import Window, build_timeline, overlaps
 from shop.aftercare.vocabulary import SCREENING_QUESTIONS, TREATMENTS
 
 TREATED = date(2026, 3, 2)
 TODAY = date(2026, 3, 5)
+# A treatment still to come: a bar then means "do not go ahead", with no kit to buy.
+PLANNED = date(2026, 3, 12)
 CLEAR = Screening()
 
 
@@ -83,16 +85,14 @@ def test_at_least_two_profiles_per_treatment_are_covered(slug):
 
 
 @pytest.mark.parametrize("slug", TREATMENTS)
-def test_pregnancy_safe_plan_for_treatments_that_allow_it(protocols, shop, slug):
+def test_pregnancy_gives_a_pregnancy_safe_plan_once_treated(protocols, shop, slug):
+    """Whether or not pregnancy bars the treatment, after it the aftercare is pregnancy-safe."""
     pregnant = Screening(pregnant_or_breastfeeding=True)
     result = make_plan(protocols, slug, Profile(2), pregnant, shop=shop)
     bars = {c.screening: c.action for c in protocols[slug].contraindications}
-    if bars.get("pregnant_or_breastfeeding") == "unsuitable":
-        assert not result.suitable
-        assert result.kit is None
-    else:
-        assert result.suitable
-        assert_plan_invariants(result, protocols[slug], Profile(2), True, shop)
+    assert result.suitable == (bars.get("pregnant_or_breastfeeding") != "unsuitable")
+    assert result.contact_clinic == (not result.suitable)
+    assert_plan_invariants(result, protocols[slug], Profile(2), True, shop)
 
 
 # --- rule 1 and 2: avoided actives and fragrance --------------------------------------------
@@ -395,12 +395,14 @@ CONTRAINDICATIONS = [
 def test_each_screening_answer_bars_or_warns_as_the_protocol_says(
     protocols, shop, slug, key, action, message
 ):
-    result = make_plan(protocols, slug, Profile(2), Screening(**{key: True}), shop=shop)
+    answers = Screening(**{key: True})
+    result = make_plan(protocols, slug, Profile(2), answers, shop=shop, treated=PLANNED)
     if action == "unsuitable":
         assert result.suitable is False
         assert message in result.reasons
         assert result.kit is None and result.timeline == () and result.today_day is None
         assert "speak to the clinic" in result.reasons[-1]
+        assert result.contact_clinic is False
     else:
         assert result.suitable is True
         assert message in result.warnings
@@ -409,7 +411,7 @@ def test_each_screening_answer_bars_or_warns_as_the_protocol_says(
 
 def test_every_bar_is_reported_when_several_answers_are_yes(protocols, shop):
     answers = Screening(isotretinoin_recent=True, open_wounds=True, skin_infection=True)
-    result = make_plan(protocols, "microneedling", Profile(2), answers, shop=shop)
+    result = make_plan(protocols, "microneedling", Profile(2), answers, shop=shop, treated=PLANNED)
     assert len(result.reasons) == 4  # three bars plus the speak-to-the-clinic line
 
 
@@ -472,7 +474,8 @@ def test_fitzpatrick_caution_and_pigment_risk_are_warnings(protocols, shop):
     ],
 )
 def test_concern_level_contraindications_bar_the_treatment(protocols, shop, slug, concern):
-    result = make_plan(protocols, slug, Profile(2, frozenset({concern})), shop=shop)
+    profile = Profile(2, frozenset({concern}))
+    result = make_plan(protocols, slug, profile, shop=shop, treated=PLANNED)
     assert not result.suitable
     assert result.kit is None
 
@@ -698,10 +701,11 @@ def test_to_dict_has_exactly_the_api_shape(protocols, shop):
         "today_day",
         "protocol_version",
         "advice",
+        "contact_clinic",
     ]
     assert data["treatment"] == "microneedling"
     assert data["treated_on"] == "2026-03-02"
-    assert data["protocol_version"] == "2026.1"
+    assert data["protocol_version"] == protocols["microneedling"].version
     assert set(data["kit"]) == {"slug", "name", "price_pence", "items"}
     assert set(data["kit"]["items"][0]) == {
         "slug",
@@ -722,11 +726,28 @@ def test_substitution_dict_shape(protocols):
     assert all(set(s) == {"need", "chosen", "instead_of", "reason"} for s in data["substitutions"])
 
 
-def test_unsuitable_plan_has_no_kit(protocols, shop):
-    data = make_plan(protocols, "ipl", Profile(6), shop=shop).to_dict()
+def test_unsuitable_plan_before_the_treatment_has_no_kit(protocols, shop):
+    data = make_plan(protocols, "ipl", Profile(6), shop=shop, treated=PLANNED).to_dict()
     assert data["suitable"] is False
     assert data["kit"] is None
     assert data["reasons"]
+    assert data["contact_clinic"] is False
+
+
+@pytest.mark.parametrize("treated", [TODAY, TREATED])
+def test_an_answer_that_bars_a_treatment_already_had_still_gives_full_aftercare(
+    protocols, shop, treated
+):
+    """Treated today or earlier: the kit, timeline and avoid list, and "call the clinic"."""
+    answers = Screening(open_wounds=True, pregnant_or_breastfeeding=True)
+    result = make_plan(protocols, "microneedling", Profile(2), answers, shop=shop, treated=treated)
+    assert result.suitable is False and result.contact_clinic is True
+    assert any("open wounds" in reason for reason in result.reasons)
+    assert result.kit is not None and result.timeline and result.avoid
+    assert result.today_day == (TODAY - treated).days
+    # The answer's product rules still apply: nothing unsafe in pregnancy.
+    assert_plan_invariants(result, protocols["microneedling"], Profile(2), True, shop)
+    assert any("pregnant" in a.reason for a in result.avoid)
 
 
 @pytest.mark.parametrize("bad", [0, 7, True, "4"])
@@ -741,15 +762,21 @@ def test_profile_rejects_an_unknown_concern():
 
 
 def test_screening_from_mapping_checks_keys_and_values():
-    assert Screening.from_mapping({"cold_sores": True}).answered_yes() == ("cold_sores",)
+    answers = Screening.from_mapping({"cold_sores": True, "isotretinoin_months_ago": 4})
+    assert answers.cold_sores and answers.isotretinoin_months_ago == 4
+    assert Screening.from_mapping(answers.to_mapping()) == answers
     with pytest.raises(ValueError, match="tattoos"):
         Screening.from_mapping({"tattoos": True})
     with pytest.raises(ValueError, match="true or false"):
         Screening.from_mapping({"cold_sores": "yes"})
+    for months in (-1, 601, 2.5, True, "3"):
+        with pytest.raises(ValueError, match="isotretinoin_months_ago"):
+            Screening(isotretinoin_months_ago=months)
 
 
-def test_screening_fields_are_the_shared_question_keys():
-    assert tuple(Screening.__dataclass_fields__) == SCREENING_QUESTIONS
+def test_screening_fields_are_the_shared_question_keys_and_the_months():
+    fields = tuple(Screening.__dataclass_fields__)
+    assert fields == (*SCREENING_QUESTIONS, "isotretinoin_months_ago")
 
 
 def test_plan_rejects_a_date_that_is_not_a_date(protocols, shop):

@@ -12,6 +12,7 @@ from shop.aftercare import vocabulary as vocab
 from shop.aftercare.protocols import (
     DEFAULT_PATH,
     ProtocolError,
+    content_hash,
     load_protocols,
     protocol_from_dict,
     protocol_to_dict,
@@ -88,6 +89,7 @@ def test_vocabularies_are_exactly_the_shared_lists():
         "ceramides",
         "panthenol",
         "essential-oils",
+        "physical-exfoliant",
     )
     assert vocab.UV_FILTERS == ("mineral", "chemical")
     assert vocab.SKIN_TYPES == ("normal", "dry", "oily", "combination", "sensitive", "acne-prone")
@@ -140,12 +142,11 @@ def test_shipped_file_has_one_protocol_per_treatment_in_display_order(protocols)
     assert tuple(protocols) == vocab.TREATMENTS
     for slug, protocol in protocols.items():
         assert protocol.slug == slug
-        assert protocol.version == "2026.1"
+        assert protocol.version == "2026.2"
         assert protocol.reviewed_by_clinician is False
         assert protocol.reviewed_on == ""
         for text in (protocol.summary, protocol.what_it_is, protocol.recovery, protocol.downtime):
             assert text.strip()
-        assert protocol.not_suitable_if
 
 
 def test_microneedling_windows_use_the_cautious_rule_values(protocols):
@@ -159,8 +160,6 @@ def test_microneedling_windows_use_the_cautious_rule_values(protocols):
     avoid = {a.what: a for a in needling.avoid}
     fragrance = next(a for a in needling.avoid if a.fragrance)
     assert (fragrance.from_day, fragrance.until_day) == (0, 5)
-    acids = next(a for a in needling.avoid if "aha" in a.actives)
-    assert set(acids.actives) == {"aha", "bha"} and acids.until_day == 7
     assert avoid["Make-up"].until_day == 0  # make-up allowed from D1
     assert avoid["Sauna, steam room and other heat treatments"].until_day == 3
     assert avoid["Sun exposure and sunbeds"].until_day == 14
@@ -172,28 +171,11 @@ def test_microneedling_windows_use_the_cautious_rule_values(protocols):
     assert needling.fitzpatrick.pigment_risk == (4, 5, 6)
 
 
-@pytest.mark.parametrize(
-    ("slug", "months"),
-    [
-        ("microneedling", 3),
-        ("chemical-peel-superficial", 12),
-        ("chemical-peel-medium", 12),
-        ("laser-ablative", 12),
-        ("laser-non-ablative", 12),
-        ("ipl", 6),
-        ("dermaplaning", 12),
-        ("microdermabrasion", 12),
-        ("hydrafacial", 12),
-        ("rf-microneedling", 6),
-    ],
-)
-def test_isotretinoin_window_per_treatment_is_stated_in_the_message(protocols, slug, months):
-    rule = next(
-        c for c in protocols[slug].contraindications if c.screening == "isotretinoin_recent"
-    )
-    assert rule.action == "unsuitable"
-    assert rule.months == months
-    assert f"{months} months" in rule.message
+def test_each_isotretinoin_bar_states_its_own_window_in_its_message(protocols):
+    for protocol in protocols.values():
+        rule = next(c for c in protocol.contraindications if c.screening == "isotretinoin_recent")
+        if rule.action == "unsuitable":
+            assert f"{rule.months} months" in rule.message, protocol.slug
 
 
 def test_every_protocol_adjusts_sunscreen_for_fitzpatrick_four_to_six(protocols):
@@ -239,7 +221,52 @@ def test_protocol_from_dict_validates_what_it_reads(protocols):
         protocol_from_dict(data)
 
 
+def test_the_content_hash_follows_the_content_not_the_object(protocols):
+    ipl = protocols["ipl"]
+    assert content_hash(protocol_from_dict(protocol_to_dict(ipl))) == content_hash(ipl)
+    data = protocol_to_dict(ipl)
+    data["avoid"][0]["until_day"] += 1
+    assert content_hash(protocol_from_dict(data)) != content_hash(ipl)
+
+
+def test_a_stored_protocol_carries_the_shared_rules_it_was_made_with(protocols):
+    data = protocol_to_dict(protocols["microneedling"])
+    assert data["rules"]["fragrance_actives"] == ["essential-oils"]
+    del data["rules"]
+    with pytest.raises(ProtocolError, match="rules: missing required field"):
+        protocol_from_dict(data)
+
+
 # --- validation errors ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("version", ["2026", "2026.2.1"])
+def test_dotted_number_versions_are_accepted(raw, version):
+    raw_protocol(raw, "ipl")["version"] = version
+    assert protocols_from_data(raw)["ipl"].version == version
+
+
+@pytest.mark.parametrize("version", ["v2", "2026-2", "2026.", "latest"])
+def test_a_version_must_be_dotted_numbers(raw, version):
+    raw_protocol(raw, "ipl")["version"] = version
+    assert "protocol 'ipl', version: must be dotted numbers" in error_of(raw)
+
+
+def test_every_isotretinoin_bar_needs_its_window_in_months(raw):
+    bar = next(
+        c
+        for c in raw_protocol(raw, "botulinum-toxin")["contraindications"]
+        if c["screening"] == "isotretinoin_recent"
+    )
+    del bar["months"]
+    assert "months: missing required field" in error_of(raw)
+
+
+def test_the_shared_rules_are_validated(raw):
+    raw["rules"]["screening_products"][0]["excludes"] = ["retinol"]
+    assert "rules.screening_products[0].excludes: unknown active 'retinol'" in error_of(raw)
+    del raw["rules"]
+    assert "rules: missing required field" in error_of(raw)
 
 
 def test_unknown_category_names_file_protocol_and_field(raw):
@@ -365,7 +392,7 @@ def test_missing_protocol_is_rejected_unless_partial_files_are_allowed(raw):
 
 def test_unknown_top_level_key_and_schema_version_are_rejected(raw):
     assert "protocols.toml: unknown key 'protocol'" in error_of({**raw, "protocol": []})
-    assert "schema_version: unsupported schema version" in error_of({**raw, "schema_version": 2})
+    assert "schema_version: unsupported schema version" in error_of({**raw, "schema_version": 1})
 
 
 def test_shared_adjustments_are_validated_too(raw):

@@ -5,24 +5,18 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from factories import make_kit, make_lot, make_product, make_treatment
+from factories import (
+    make_kit,
+    make_lot,
+    make_product,
+    make_treatment_with_protocol,
+    screening_form_data,
+)
 from sqlalchemy import select
 
 from models import OutboxEmail, Recommendation, db
-from shop.aftercare import load_protocols, protocol_to_dict
-from shop.aftercare.vocabulary import SCREENING_QUESTIONS
 
 LINK_PATTERN = re.compile(r"https?://\S+/r/([A-Za-z0-9_-]+)")
-
-
-def make_treatment_with_protocol(slug: str = "microneedling", name: str = "Micro-needling"):
-    """Store a treatment with its shipped protocol, as the seed does."""
-    treatment = make_treatment(slug, name)
-    protocol = load_protocols()[slug]
-    treatment.protocol = protocol_to_dict(protocol)
-    treatment.protocol_version = protocol.version
-    db.session.commit()
-    return treatment
 
 
 def clinic_catalogue() -> dict:
@@ -112,8 +106,7 @@ def recommendation_form(**overrides) -> dict:
         "notes": "Keep the skin cool tonight.",
         "consent": "y",
     }
-    for key in SCREENING_QUESTIONS:
-        data[f"screening_{key}"] = "no"
+    data.update(screening_form_data())
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
 

@@ -103,7 +103,7 @@ def test_an_unknown_request_is_404(client, clinician):
 def test_the_dashboard_runs_the_same_queries_however_many_requests(
     client, clinician, count_queries
 ):
-    from clinic_support import make_treatment_with_protocol
+    from factories import make_treatment_with_protocol
 
     treatment = make_treatment_with_protocol()
     for number in range(3):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from clinic_support import clinic_catalogue, make_treatment_with_protocol
-from factories import make_user
+from clinic_support import clinic_catalogue
+from factories import make_treatment_with_protocol, make_user
 
 from models import Order, Recommendation, db
 from shop.services.recommendations import Actor, recommendation_report
@@ -52,7 +52,7 @@ def _rec(clinician, treatment, sent_days_ago, opened=False, acknowledged=False, 
 def data(app_ctx):
     catalogue = clinic_catalogue()
     needling = catalogue["treatment"]
-    peel = make_treatment_with_protocol("chemical-peel-superficial", "Superficial peel")
+    peel = make_treatment_with_protocol("chemical-peel-superficial")
     lane = make_user(role="clinician", name="Dr Lane")
     moss = make_user(role="clinician", name="Dr Moss")
     _rec(lane, needling, 1, opened=True, acknowledged=True, order="paid")
@@ -72,7 +72,7 @@ def test_the_funnel_is_counted_per_clinician_and_treatment(data):
     }
     assert by_clinician == {"Dr Lane": (3, 2, 1, 1), "Dr Moss": (1, 1, 1, 1)}
     by_treatment = {r.label: (r.sent, r.purchased) for r in report.by_treatment}
-    assert by_treatment == {"Micro-needling": (3, 2), "Superficial peel": (1, 0)}
+    assert by_treatment == {"Micro-needling": (3, 2), "Superficial chemical peel": (1, 0)}
     assert report.total.sent == 4 and report.total.conversion_percent == 50
 
 

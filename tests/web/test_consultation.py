@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from clinic_support import make_treatment_with_protocol
+from factories import make_treatment_with_protocol
 from sqlalchemy import func, select
 
 from models import ConsultationRequest, OutboxEmail, db

@@ -3,11 +3,11 @@
 from datetime import date, timedelta
 
 import pytest
+from factories import screening_form_data
 
 from models import Treatment, db
-from shop.aftercare.vocabulary import SCREENING_QUESTIONS
 
-NO_TO_ALL = {f"screening_{key}": "no" for key in SCREENING_QUESTIONS}
+NO_TO_ALL = screening_form_data()
 
 
 @pytest.fixture
@@ -59,12 +59,45 @@ def test_future_treatment_has_no_today_in_the_timeline(client, seeded):
     assert 'aria-current="date"' not in html
 
 
-def test_contraindicated_answers_lead_to_the_clinic_not_a_kit(client, seeded):
+PLANNED = (date.today() + timedelta(days=7)).isoformat()
+
+
+def test_before_the_treatment_a_bar_leads_to_the_clinic_not_a_kit(client, seeded):
     html = client.post(
-        "/kit-finder", data=_answers(screening_pregnant_or_breastfeeding="yes")
+        "/kit-finder",
+        data=_answers(screening_pregnant_or_breastfeeding="yes", treated_on=PLANNED),
     ).get_data(as_text=True)
     assert "Please speak to the clinic" in html
     assert "Micro-needling Recovery Kit" not in html
+
+
+def test_after_the_treatment_a_bar_still_gives_the_aftercare_and_says_call_today(client, seeded):
+    html = client.post(
+        "/kit-finder", data=_answers(screening_pregnant_or_breastfeeding="yes")
+    ).get_data(as_text=True)
+    assert "Please tell the clinic today" in html and 'href="tel:' in html
+    assert "not offered during pregnancy" in html
+    assert "Today is day 3" in html and "What to avoid" in html
+    assert "Retinoids, leave-on salicylic acid (BHA) and hydroquinone" in html
+    assert "Add kit to basket" in html or "Add these products" in html
+
+
+@pytest.mark.parametrize(("answer", "refused"), [("3-6", False), ("under-3", True)])
+def test_the_isotretinoin_answer_is_judged_by_the_treatment_s_window(
+    client, seeded, answer, refused
+):
+    html = client.post(
+        "/kit-finder", data=_answers(screening_isotretinoin_recent=answer, treated_on=PLANNED)
+    ).get_data(as_text=True)
+    assert ("3 months since your last dose" in html) is refused
+
+
+@pytest.mark.parametrize("answer", ["yes", "", "12", "over-24"])
+def test_an_unknown_isotretinoin_answer_is_refused_with_a_message(client, seeded, answer):
+    response = client.post("/kit-finder", data=_answers(screening_isotretinoin_recent=answer))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Choose when the last dose of isotretinoin was" in html or "Not a valid choice" in html
 
 
 def test_the_answers_are_not_stored(client, seeded):
@@ -167,9 +200,9 @@ def test_saving_the_plan_from_the_kit_finder_keeps_it_in_the_account(client, see
 
 
 def test_unsuitable_plan_offers_the_consultation_and_the_clinic_phone(client, seeded):
-    html = client.post("/kit-finder", data=_answers(treatment="ipl", fitzpatrick="5")).get_data(
-        as_text=True
-    )
+    html = client.post(
+        "/kit-finder", data=_answers(treatment="ipl", fitzpatrick="5", treated_on=PLANNED)
+    ).get_data(as_text=True)
     assert "Please speak to the clinic" in html
     assert "/consultation" in html
     assert "window has ended" not in html

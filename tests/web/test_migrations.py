@@ -1,5 +1,6 @@
 """Migrations build the whole schema on an empty database, matching the models."""
 
+import json
 import uuid
 
 import pytest
@@ -44,4 +45,70 @@ def test_upgrade_on_an_empty_database_matches_the_models(empty_database_url):
         assert differences == [], differences
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        db.engine.dispose()
+
+
+def _schema_1(data: dict) -> dict:
+    """Return a protocol dict as schema 1 stored it, before the shared rules were data."""
+    old = {key: value for key, value in data.items() if key != "rules"}
+    old["not_suitable_if"] = old.pop("also_not_suitable_if")
+    old["contraindications"] = [
+        {k: v for k, v in bar.items() if not (k == "months" and bar["action"] == "warn")}
+        for bar in old["contraindications"]
+    ]
+    return old
+
+
+def test_upgrade_keeps_stored_protocols_readable_and_dates_the_advice(empty_database_url):
+    """Protocols stored by the previous schema become version 1 of their treatment."""
+    from shop.aftercare import load_protocols, protocol_from_dict, protocol_to_dict
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    legacy = _schema_1(protocol_to_dict(load_protocols()["botulinum-toxin"]))
+    with app.app_context():
+        upgrade(revision="0002")
+        treatment = db.metadata.tables["treatment"]
+        with db.engine.begin() as connection:
+            connection.execute(
+                treatment.insert().values(
+                    id=1,
+                    slug="botulinum-toxin",
+                    name="Anti-wrinkle injections",
+                    position=0,
+                    summary="",
+                    protocol=legacy,
+                    protocol_version="2026.1",
+                    reviewed_by_clinician=False,
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO recommendation (patient_name, patient_email, treatment_id, "
+                    "treated_on, fitzpatrick, concerns, screening, notes, suitable, status, "
+                    "created_at, updated_at) VALUES ('A', 'a@example.com', 1, '2026-11-01', 2, "
+                    "'[]', '{}', '', true, 'draft', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            stored, digest = connection.execute(
+                text("SELECT protocol, protocol_hash FROM treatment")
+            ).one()
+            versions = connection.execute(
+                text("SELECT version, content_hash FROM protocol_version")
+            ).all()
+            advice = connection.execute(
+                text("SELECT protocol_version, protocol_hash FROM recommendation")
+            ).one()
+        if isinstance(stored, str):
+            stored = json.loads(stored)
+        protocol = protocol_from_dict(stored)
+        isotretinoin = next(
+            c for c in protocol.contraindications if c.screening == "isotretinoin_recent"
+        )
+        assert isotretinoin.months == 12
+        assert protocol.rules.fragrance_actives == ("essential-oils",)
+        assert versions == [("2026.1", digest)]
+        assert tuple(advice) == ("2026.1", digest)
+        downgrade(revision="base")
         db.engine.dispose()

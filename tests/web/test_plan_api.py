@@ -86,17 +86,67 @@ def test_darker_skin_gets_a_tinted_spf50_kit(client, seeded):
     assert any("pigment" in w.lower() or "dark marks" in w.lower() for w in body["warnings"])
 
 
-def test_contraindication_makes_the_plan_unsuitable_without_a_kit(client, seeded):
+def test_a_bar_before_the_treatment_gives_no_kit(client, seeded):
     body = _get(
         client,
         treatment="microneedling",
-        treated_on=date.today().isoformat(),
+        treated_on=(date.today() + timedelta(days=7)).isoformat(),
         fitzpatrick="2",
         pregnant_or_breastfeeding="yes",
     ).get_json()
     assert body["suitable"] is False
-    assert body["kit"] is None
-    assert body["reasons"]
+    assert body["kit"] is None and body["timeline"] == []
+    assert body["reasons"] and body["contact_clinic"] is False
+
+
+def test_a_bar_after_the_treatment_still_gives_the_aftercare_and_says_call_us(client, seeded):
+    body = _get(
+        client,
+        treatment="microneedling",
+        treated_on=(date.today() - timedelta(days=2)).isoformat(),
+        fitzpatrick="2",
+        pregnant_or_breastfeeding="yes",
+    ).get_json()
+    assert body["suitable"] is False and body["contact_clinic"] is True
+    assert body["reasons"] and body["kit"]["items"] and body["timeline"]
+    assert any("pregnant" in a["reason"] for a in body["avoid"])
+
+
+@pytest.mark.parametrize(("months", "suitable"), [("2", False), ("3", True), ("", True)])
+def test_isotretinoin_months_are_judged_by_the_treatment_s_own_window(
+    client, seeded, months, suitable
+):
+    params = {"isotretinoin_months_ago": months} if months else {}
+    body = _get(
+        client,
+        treatment="microneedling",
+        treated_on=(date.today() + timedelta(days=7)).isoformat(),
+        fitzpatrick="2",
+        **params,
+    ).get_json()
+    assert body["suitable"] is suitable
+    body = client.post(
+        "/api/v1/aftercare-plan",
+        json={
+            "treatment": "chemical-peel-superficial",
+            "treated_on": (date.today() + timedelta(days=7)).isoformat(),
+            "fitzpatrick": 2,
+            "isotretinoin_months_ago": 5,
+        },
+    ).get_json()
+    assert body["suitable"] is False  # a peel needs 12 months
+
+
+def test_recent_isotretinoin_means_within_the_treatment_s_window(client, seeded):
+    body = _get(
+        client,
+        treatment="microneedling",
+        treated_on=(date.today() + timedelta(days=7)).isoformat(),
+        fitzpatrick="2",
+        isotretinoin_recent="true",
+    ).get_json()
+    assert body["suitable"] is False
+    assert any("3 months" in reason for reason in body["reasons"])
 
 
 def test_out_of_stock_kit_is_replaced_by_an_assembled_one(client, seeded):
@@ -123,6 +173,12 @@ def test_out_of_stock_kit_is_replaced_by_an_assembled_one(client, seeded):
         ({"concerns": "sensitive,freckly"}, "concerns", "unknown concern 'freckly'"),
         ({"cold_sores": "maybe"}, "cold_sores", "true or false"),
         ({"blood_thinners": "2"}, "blood_thinners", "true or false"),
+        ({"isotretinoin_months_ago": "-1"}, "isotretinoin_months_ago", "from 0 to 600"),
+        ({"isotretinoin_months_ago": "601"}, "isotretinoin_months_ago", "from 0 to 600"),
+        ({"isotretinoin_months_ago": "abc"}, "isotretinoin_months_ago", "whole number"),
+        ({"isotretinoin_months_ago": "2.5"}, "isotretinoin_months_ago", "whole number"),
+        ({"isotretinoin_months_ago": "²"}, "isotretinoin_months_ago", "whole number"),
+        ({"fitzpatrick": "²"}, "fitzpatrick", "whole number"),
         ({"colour": "blue"}, "colour", "not a field"),
     ],
 )
@@ -149,6 +205,12 @@ def test_bad_query_parameters_get_a_400_naming_the_field(client, seeded, params,
         ({"cold_sores": "true"}, "cold_sores", "true or false"),
         ({"treated_on": 20261120}, "treated_on", "date string"),
         ({"treatment": ["ipl"]}, "treatment", "must be a string"),
+        ({"isotretinoin_months_ago": -1}, "isotretinoin_months_ago", "from 0 to 600"),
+        ({"isotretinoin_months_ago": 601}, "isotretinoin_months_ago", "from 0 to 600"),
+        ({"isotretinoin_months_ago": "abc"}, "isotretinoin_months_ago", "whole number"),
+        ({"isotretinoin_months_ago": 2.5}, "isotretinoin_months_ago", "whole number"),
+        ({"isotretinoin_months_ago": [3]}, "isotretinoin_months_ago", "whole number"),
+        ({"isotretinoin_months_ago": True}, "isotretinoin_months_ago", "whole number"),
     ],
 )
 def test_wrong_json_types_get_a_400_naming_the_field(client, seeded, body, field, words):

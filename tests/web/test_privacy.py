@@ -25,8 +25,16 @@ from models import (
     User,
     db,
 )
+from shop.aftercare import load_protocols
 from shop.services import accounts
-from tests.factories import DEFAULT_PASSWORD, make_lot, make_product, make_treatment, make_user
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    make_lot,
+    make_product,
+    make_treatment,
+    make_treatment_with_protocol,
+    make_user,
+)
 
 PATIENT_EMAIL = "pat.privacy@example.com"
 PATIENT_NAME = "Patricia Quillfeather"
@@ -245,14 +253,8 @@ def test_deleting_a_plan(client, login, patient):
 
 def seeded_treatment(slug: str = "microneedling"):
     """A treatment with its real protocol data, as `flask seed` stores it."""
-    from shop.aftercare.protocols import load_protocols, protocol_to_dict
-
-    protocol = load_protocols()[slug]
-    treatment = make_treatment(slug=slug, name=protocol.name)
-    treatment.protocol = protocol_to_dict(protocol)
-    treatment.protocol_version = protocol.version
-    db.session.commit()
-    return treatment, protocol
+    treatment = make_treatment_with_protocol(slug)
+    return treatment, load_protocols()[slug]
 
 
 def test_plans_show_todays_step_from_the_aftercare_engine(client, login, patient):
@@ -268,13 +270,15 @@ def test_plans_show_todays_step_from_the_aftercare_engine(client, login, patient
         assert line.split(":")[0] in html
 
 
-def test_a_plan_the_engine_finds_unsuitable_says_why(client, login, patient):
+def test_a_treated_plan_the_engine_finds_unsuitable_says_why_and_keeps_the_aftercare(
+    client, login, patient
+):
     treatment, _ = seeded_treatment()
     make_plan(patient, treatment, pregnant=True)
     login(patient)
     html = client.get("/account/plans").get_data(as_text=True)
     assert "not offered during pregnancy" in html
-    assert "Today, use" not in html
+    assert "Please tell the clinic" in html and "Today, use" in html
 
 
 def test_overview_counts_orders_and_shows_only_running_plans(client, login, patient):

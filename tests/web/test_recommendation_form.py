@@ -31,7 +31,8 @@ def _count() -> int:
 def test_the_form_asks_for_consent_and_every_screening_answer(client, shop):
     html = client.get("/clinic/recommendations/new").get_data(as_text=True)
     assert "The patient agreed to this being recorded" in html
-    assert html.count('value="yes"') == 7
+    assert html.count('value="yes"') == 6
+    assert "When did you last take isotretinoin" in html and 'value="3-6"' in html
 
 
 def test_a_draft_stores_the_profile_and_audits_without_health_data(client, shop):
@@ -129,9 +130,10 @@ def test_editing_the_profile_proposes_the_kit_again(client, shop):
         f"/clinic/recommendations/{rec.id}/items",
         data={"add-product": "thermal-mist", "add-quantity": "1"},
     )
+    planned = (date.today() + timedelta(days=7)).isoformat()
     response = client.post(
         f"/clinic/recommendations/{rec.id}/edit",
-        data=recommendation_form(screening_pregnant_or_breastfeeding="yes"),
+        data=recommendation_form(screening_pregnant_or_breastfeeding="yes", treated_on=planned),
     )
     assert response.status_code == 302
     rec = latest_recommendation()

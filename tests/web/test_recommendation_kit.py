@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from clinic_support import (
     clinic_catalogue,
@@ -45,7 +47,7 @@ def test_the_engine_proposes_the_curated_kit_with_reasons(client, shop):
     page = client.get(f"/clinic/recommendations/{rec.id}").get_data(as_text=True)
     assert (
         "Micro-needling Kit" in page
-        and "Rose Cleanser (not suitable: is not fragrance-free)" in page
+        and "Rose Cleanser (not suitable: is not fragrance-free, and products" in page
     )
 
 
@@ -53,8 +55,8 @@ def test_the_engine_proposes_the_curated_kit_with_reasons(client, shop):
     ("line", "swap_to", "fitzpatrick", "reason"),
     [
         ("gentle-cleanser", "rose-cleanser", "2", "is not fragrance-free"),
-        ("barrier-cream", "glow-cream", "2", "contains aha"),
-        ("tinted-mineral-spf50", "daily-spf30", "5", "does not reach the SPF50 you need"),
+        ("barrier-cream", "glow-cream", "2", "contains AHA"),
+        ("tinted-mineral-spf50", "daily-spf30", "5", "does not reach the SPF50 needed"),
     ],
 )
 def test_a_swap_that_breaks_a_rule_is_refused_with_the_reason(
@@ -96,9 +98,9 @@ def test_a_swap_within_the_rules_is_made_and_the_kit_price_no_longer_applies(cli
 
 def test_a_not_pregnancy_safe_product_is_refused_when_pregnant(client, shop):
     """Microdermabrasion only warns about pregnancy, so the product rules are what refuse."""
-    from clinic_support import make_treatment_with_protocol
+    from factories import make_treatment_with_protocol
 
-    make_treatment_with_protocol("microdermabrasion", "Microdermabrasion")
+    make_treatment_with_protocol("microdermabrasion")
     rec = create_recommendation(
         client, treatment="microdermabrasion", screening_pregnant_or_breastfeeding="yes"
     )
@@ -196,7 +198,10 @@ def test_bad_swaps_are_refused(client, shop):
 
 
 def test_a_contraindicated_patient_gets_no_kit_only_a_speak_to_us_note(client, shop):
-    rec = create_recommendation(client, screening_pregnant_or_breastfeeding="yes")
+    planned = (date.today() + timedelta(days=7)).isoformat()
+    rec = create_recommendation(
+        client, screening_pregnant_or_breastfeeding="yes", treated_on=planned
+    )
     assert not rec.suitable and rec.items == [] and rec.kit_id is None
     page = client.get(f"/clinic/recommendations/{rec.id}").get_data(as_text=True)
     assert "Not suitable: no kit can be sent" in page

@@ -27,7 +27,10 @@ def test_seed_loads_a_full_catalogue_once(runner):
 
     second = runner.invoke(args=["seed"])
     assert second.exit_code == 0
-    assert "Seeded 0 treatments, 0 products, 0 kits and 0 stock lots" in second.output
+    assert (
+        "Seeded 0 treatments (0 protocols updated), 0 products, 0 kits and 0 stock lots"
+        in second.output
+    )
     assert _counts() == counts
     assert ledger_differences() == []
 

@@ -9,8 +9,13 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from models import AuditEntry, Kit, Product, db
-from shop.aftercare import load_protocols, protocol_to_dict
-from tests.factories import make_kit, make_lot, make_product, make_treatment, make_user
+from tests.factories import (
+    make_kit,
+    make_lot,
+    make_product,
+    make_treatment_with_protocol,
+    make_user,
+)
 
 GOOD_PRODUCT = {
     "name": "Mineral Fluid SPF50",
@@ -218,11 +223,7 @@ def kit_data(items, **extra):
 
 @pytest.fixture
 def needling(app_ctx):
-    protocol = load_protocols()["microneedling"]
-    treatment = make_treatment("microneedling", "Micro-needling")
-    treatment.protocol = protocol_to_dict(protocol)
-    db.session.commit()
-    return treatment
+    return make_treatment_with_protocol("microneedling")
 
 
 def test_staff_create_a_kit_with_items_price_and_applicability(client, staff, needling):
@@ -268,9 +269,9 @@ def test_kit_page_warns_when_the_kit_breaks_its_protocol_and_shows_availability(
     )
     html = client.get(f"/staff/kits/{kit.id}").get_data(as_text=True)
     assert "breaks its treatment" in html
-    assert "Rose Cream has fragrance" in html
-    assert "Glow Cleanser has AHA" in html
-    assert "Daily SPF30 is SPF30" in html and "Fitzpatrick IV-VI" in html
+    assert "Rose Cream is not fragrance-free, and products with fragrance" in html
+    assert "Glow Cleanser contains AHA (glycolic or lactic acid), and exfoliating acids" in html
+    assert "Daily SPF30 does not reach the SPF50 needed for Fitzpatrick IV-VI skin" in html
     assert "2 kit(s) can be made" in html
     listing = client.get("/staff/kits").get_data(as_text=True)
     assert "warning(s)" in listing
