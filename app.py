@@ -156,6 +156,7 @@ def register_template_helpers(app: Flask) -> None:
         concern_label=lambda code: labels.CONCERN_LABELS.get(code, code),
         active_label=lambda code: labels.ACTIVE_LABELS.get(code, code),
         fitzpatrick_range=labels.fitzpatrick_range,
+        screening_summary=labels.screening_summary,
     )
 
     app.jinja_env.add_extension("jinja2.ext.do")

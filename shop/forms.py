@@ -16,6 +16,7 @@ from shop.aftercare.vocabulary import (
     ISOTRETINOIN_LAST_DOSE,
     SCREENING_QUESTION_TEXT,
     SCREENING_QUESTIONS,
+    isotretinoin_band,
 )
 
 # The isotretinoin question asks when, not whether: each treatment's own window decides.
@@ -85,17 +86,9 @@ class TreatmentProfileMixin:
         for key in SCREENING_QUESTIONS:
             if key != ISOTRETINOIN_KEY:
                 self[f"screening_{key}"].data = "yes" if getattr(screening, key) else "no"
-        self[f"screening_{ISOTRETINOIN_KEY}"].data = isotretinoin_answer(screening)
-
-
-def isotretinoin_answer(screening: Screening) -> str:
-    """Return the isotretinoin band of stored answers ("never", "3-6", ...)."""
-    months = screening.isotretinoin_months_ago
-    if months is None:
-        # Older records kept only "recent": the cautious reading is the shortest gap.
-        return "under-3" if screening.isotretinoin_recent else "never"
-    bands = [(band, low) for band, _, low in ISOTRETINOIN_LAST_DOSE if low is not None]
-    return next(band for band, low in sorted(bands, key=lambda b: -b[1]) if months >= low)
+        self[f"screening_{ISOTRETINOIN_KEY}"].data = isotretinoin_band(
+            screening.isotretinoin_months_ago, screening.isotretinoin_recent
+        )
 
 
 def with_screening_questions(required_message: str) -> Callable[[type], type]:

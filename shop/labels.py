@@ -1,8 +1,16 @@
 """Words the shop shows for its stored codes (categories, skin types, concerns)."""
 
+from collections.abc import Mapping
+from typing import Any
+
 # The engine's reasons name actives and skin types too, so their words live with the engine.
 from shop.aftercare.vocabulary import ACTIVE_LABELS as ACTIVE_LABELS
 from shop.aftercare.vocabulary import FITZPATRICK_ROMAN as FITZPATRICK_ROMAN
+from shop.aftercare.vocabulary import (
+    ISOTRETINOIN_LAST_DOSE,
+    SCREENING_QUESTIONS,
+    isotretinoin_band,
+)
 
 CATEGORY_LABELS = {
     "sunscreen": "Sunscreens",
@@ -42,3 +50,19 @@ def fitzpatrick_range(low: int, high: int) -> str:
     if low == high:
         return f"Fitzpatrick {FITZPATRICK_ROMAN[low]}"
     return f"Fitzpatrick {FITZPATRICK_ROMAN[low]}-{FITZPATRICK_ROMAN[high]}"
+
+
+def screening_summary(answers: Mapping[str, Any]) -> list[str]:
+    """Describe stored screening answers for the clinician: each "yes", and the isotretinoin gap."""
+    words = {code: text for code, text, _ in ISOTRETINOIN_LAST_DOSE}
+    band = isotretinoin_band(
+        answers.get("isotretinoin_months_ago"), bool(answers.get("isotretinoin_recent"))
+    )
+    gap = words[band][0].lower() + words[band][1:]
+    summary = [] if band == "never" else [f"isotretinoin: {gap}"]
+    summary += [
+        key.replace("_", " ")
+        for key in SCREENING_QUESTIONS
+        if key != "isotretinoin_recent" and answers.get(key) is True
+    ]
+    return summary

@@ -178,3 +178,17 @@ RULE_ACTIONS: tuple[str, ...] = ("unsuitable", "warn")
 def fitzpatrick_label(skin_type: int) -> str:
     """Return the display label ("Type IV") of a Fitzpatrick type number."""
     return FITZPATRICK_LABELS[skin_type]
+
+
+def isotretinoin_band(months_ago: int | None, recent: bool = False) -> str:
+    """Return the answer band ("never", "3-6", ...) that holds a last dose `months_ago`.
+
+    Records that kept only "recent" read as the shortest gap, the cautious reading.
+    """
+    if months_ago is None:
+        return "under-3" if recent else "never"
+    bands = sorted(
+        ((code, low) for code, _, low in ISOTRETINOIN_LAST_DOSE if low is not None),
+        key=lambda band: -band[1],
+    )
+    return next(code for code, low in bands if months_ago >= low)

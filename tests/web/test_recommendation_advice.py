@@ -75,6 +75,15 @@ def test_retinol_in_a_day_0_needling_kit_is_refused_with_the_reason(client, shop
     assert "retinol-night-serum" not in [i.product.slug for i in latest_recommendation().items]
 
 
+def test_the_clinician_reads_the_recorded_answers_in_words(client, shop):
+    rec = create_recommendation(
+        client, screening_isotretinoin_recent="3-6", screening_cold_sores="yes"
+    )
+    assert rec.screening["isotretinoin_months_ago"] == 3
+    page = client.get(f"/clinic/recommendations/{rec.id}").get_data(as_text=True)
+    assert "isotretinoin: 3 to 6 months ago, cold sores" in page
+
+
 def test_every_kit_change_is_audited_without_health_data(client, shop):
     rec = create_recommendation(client, screening_pregnant_or_breastfeeding="no")
     assert _add(client, rec.id, "thermal-mist").status_code == 302
