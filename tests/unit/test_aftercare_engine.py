@@ -784,29 +784,6 @@ def test_plan_rejects_a_date_that_is_not_a_date(protocols, shop):
         plan(protocols["ipl"], Profile(2), CLEAR, "2026-03-02", TODAY, shop)
 
 
-def test_engine_package_imports_only_the_standard_library_and_itself():
-    import ast
-    from pathlib import Path
-
-    import shop.aftercare
-
-    package = Path(shop.aftercare.__file__).parent
-    for path in package.glob("*.py"):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                names = [node.module or ""]
-            else:
-                continue
-            for name in names:
-                top = name.split(".")[0]
-                assert top not in {"flask", "sqlalchemy", "models", "flask_sqlalchemy"}, path
-                if top == "shop":
-                    assert name.startswith("shop.aftercare"), (path, name)
-
-
 # --- curated kits: extras and preferences -----------------------------------------------------
 
 
