@@ -107,17 +107,19 @@ def runner(app_ctx):
     return app_ctx.test_cli_runner()
 
 
-def log_in(client, user) -> None:
-    """Sign `user` in on `client` as a real login would, session protection included."""
-    from shop.extensions import login_manager
+def log_in(client, user, password: str | None = None) -> None:
+    """Sign `user` in on `client` through the real sign-in form (the factories' password)."""
+    from tests.factories import DEFAULT_PASSWORD
 
-    # The identifier hashes the client's address and user agent, so build it from the client's.
-    with client.application.test_request_context(environ_base=client.environ_base):
-        identifier = login_manager._session_identifier_generator()
     with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-        session["_id"] = identifier
+        signed_in = "_user_id" in session
+    if signed_in:
+        # As a person would: sign the current account out before signing another in.
+        client.post("/account/logout")
+    response = client.post(
+        "/account/login", data={"email": user.email, "password": password or DEFAULT_PASSWORD}
+    )
+    assert response.status_code in (302, 303), f"sign-in failed ({response.status_code})"
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from models import Order, OrderLine, SavedPlan, User, db
 from models.people import ROLE_GRANTS
 from shop.extensions import limiter
 from tests.conftest import log_in
-from tests.factories import make_product, make_treatment
+from tests.factories import DEFAULT_PASSWORD, make_product, make_treatment
 
 # --- the access table -----------------------------------------------------------------------
 
@@ -144,7 +144,8 @@ class World:
     plan: SavedPlan
 
 
-_HASH = generate_password_hash("Matrix-pass-2026", method="pbkdf2:sha256:1000")
+# A cheap hash of the factories' password: the matrix signs in about a thousand times.
+_HASH = generate_password_hash(DEFAULT_PASSWORD, method="pbkdf2:sha256:1000")
 
 
 @pytest.fixture

@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 
 from models import OutboxEmail, User, db
 from shop.services import accounts
-from tests.factories import DEFAULT_PASSWORD, make_user
+from shop.services.basket import UserBasket
+from tests.checkout_helpers import add
+from tests.factories import DEFAULT_PASSWORD, make_lot, make_product, make_user
 
 NEW_PASSWORD = "Fresh-start-2026?"
 
@@ -270,14 +272,15 @@ def test_remember_cookie_is_http_only_and_same_site(client):
 # --- guest basket hook ----------------------------------------------------------------------
 
 
-def test_signing_in_hands_the_guest_basket_to_the_basket_area(client):
+def test_what_a_guest_put_in_the_basket_is_still_there_after_signing_in(client):
     user = make_user(email="pat@example.com")
-    with mock.patch("shop.account.views.after_sign_in") as hook:
-        client.post(
-            "/account/login", data={"email": "pat@example.com", "password": DEFAULT_PASSWORD}
-        )
-    hook.assert_called_once()
-    assert hook.call_args.args[0].id == user.id
+    cream = make_product(slug="calm-cream")
+    make_lot(cream, 10)
+    assert add(client, "calm-cream", 2).status_code in (302, 303)
+    client.post("/account/login", data={"email": "pat@example.com", "password": DEFAULT_PASSWORD})
+    assert UserBasket(user.id).load() == {f"product:{cream.id}": 2}
+    with client.session_transaction() as session:
+        assert "basket" not in session
 
 
 # --- password reset -------------------------------------------------------------------------
