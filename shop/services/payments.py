@@ -480,7 +480,10 @@ def _on_charge_refunded(charge: Mapping[str, Any]) -> str:
 
 
 def _record_refunded_total(payment: Payment, refunded: int, note: str) -> str:
-    """Raise the order's refunded amount to `refunded` (never lowers it) and set the status."""
+    """Raise the order's refunded amount to `refunded` (never lowers it) and set the status.
+
+    A full refund also releases every unit the order still holds.
+    """
     order = db.session.get(Order, payment.order_id)
     refunded = min(refunded, order.total_pence)
     table = Order.__table__
@@ -499,6 +502,12 @@ def _record_refunded_total(payment: Payment, refunded: int, note: str) -> str:
         return "already recorded"
     payment.status = "refunded" if to_status == "refunded" else "partially_refunded"
     orders._record_event(order.id, status, to_status, note)
+    if to_status == "refunded":
+        # A fully refunded order is over: units it still holds (never handed over) go back
+        # on sale, whichever way the refund arrived (staff, or Stripe's own dashboard).
+        released = orders._release_held(order.id)
+        if released:
+            orders._record_event(order.id, None, None, f"Released {released} held units")
     return to_status
 
 

@@ -9,7 +9,7 @@ from io import BytesIO
 import pytest
 from sqlalchemy import func, select
 
-from models import AuditEntry, StockLot, StockMovement, StockReceipt, db
+from models import AuditEntry, Order, StockLot, StockMovement, StockReceipt, db
 from shop.services import inventory
 from tests.checkout_helpers import lot_state
 from tests.factories import make_lot, make_product, make_user
@@ -490,6 +490,20 @@ def test_stock_verify_reports_lots_out_of_step_with_their_ledger(runner, cream):
     result = runner.invoke(args=["stock", "verify"])
     assert result.exit_code == 1
     assert "V-1" in result.output and "ledger says 5" in result.output
+
+
+def test_stock_verify_reports_units_still_held_for_a_finished_order(app, runner, cream):
+    make_lot(cream, 5, lot_number="HELD-1")
+    order = paid_collect_order(app, [(cream.slug, 2, "product")])
+    assert runner.invoke(args=["stock", "verify"]).exit_code == 0
+    # What a refund that forgot the stock used to leave behind.
+    db.session.execute(
+        Order.__table__.update().where(Order.id == order.id).values(status="refunded")
+    )
+    db.session.commit()
+    result = runner.invoke(args=["stock", "verify"])
+    assert result.exit_code == 1
+    assert f"HELD-1 (product {cream.id}) still holds 2 for order {order.reference}" in result.output
 
 
 def test_stock_list_filters_and_queries_stay_constant(client, staff, count_queries):

@@ -289,6 +289,21 @@ def test_charge_refunded_records_partial_then_full_refund(client, card_order):
     assert db.session.get(Order, order.id).refunded_pence == order.total_pence
 
 
+def test_full_refund_through_stripe_puts_the_held_stock_back_on_sale(
+    client, runner, card_order, cream
+):
+    _order, session = card_order
+    paid = completed_session(session)
+    deliver(client, event("checkout.session.completed", paid))
+    assert sellable(cream) == 8
+    charge = {"id": "ch_2", "object": "charge", "payment_intent": paid["payment_intent"]}
+    full = deliver(client, event("charge.refunded", {**charge, "amount_refunded": 4395}))
+    assert full.get_json()["outcome"] == "refunded"
+    assert sellable(cream) == 10
+    verify = runner.invoke(args=["stock", "verify"])
+    assert verify.exit_code == 0, verify.output
+
+
 def test_refund_of_an_unpaid_order_is_ignored(client, card_order):
     order, _session = card_order
     db.session.execute(Payment.__table__.update().values(payment_intent_id="pi_test_unpaid"))
