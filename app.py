@@ -9,7 +9,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from models import User, db
-from shop import security
+from shop import input_guards, security
 from shop.config import INSTANCE_DIR, PROJECT_ROOT, load_config
 from shop.extensions import bootstrap, csrf, limiter, login_manager, migrate
 
@@ -77,6 +77,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     """Bind the extensions to this app."""
     security.init_app(app)  # first, so even a rate-limited answer carries the headers
+    input_guards.init_app(app)  # before any view or extension reads the request's fields
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)

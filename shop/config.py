@@ -60,6 +60,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SQLALCHEMY_RECORD_QUERIES": False,
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 5 * 1024 * 1024),
+        # The JSON API takes a few short fields; its bodies are capped far lower.
+        "API_MAX_CONTENT_LENGTH": _int("API_MAX_CONTENT_LENGTH", 16 * 1024),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": not development,
