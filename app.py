@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
@@ -21,7 +22,12 @@ ERROR_TITLES = {
     413: "That upload is too large",
     429: "Too many requests",
     500: "Something went wrong on our side",
+    503: "The shop is briefly unavailable",
 }
+# What a lost or overloaded database raises: worth a retry, not a 500.
+DATABASE_UNAVAILABLE_ERRORS = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
+# Seconds a client is told to wait before trying again while the database is unavailable.
+DATABASE_RETRY_AFTER_SECONDS = 30
 
 # The main menu; an entry shows once its blueprint is registered.
 NAV_LINKS = (
@@ -130,6 +136,27 @@ def register_errorhandlers(app: Flask) -> None:
             body, status = response
             return body, status, {"Allow": ", ".join(error.valid_methods)}
         return response
+
+    def handle_database_unavailable(error: Exception):
+        app.logger.error(
+            "Database unavailable on %s %s: %s",
+            request.method,
+            security.AccessLogQueryFilter.redact(request.path),
+            type(error.orig if isinstance(error, sa_exc.DBAPIError) else error).__name__,
+        )
+        try:
+            db.session.rollback()
+        except sa_exc.SQLAlchemyError:
+            db.session.close()  # the connection is gone; let the pool replace it
+        # Render as a visitor: the page must not need the database that could not be reached.
+        g._login_user = login_manager.anonymous_user()
+        body, code = render_error(
+            503, "We cannot reach our records just now. Please try again in a minute."
+        )
+        return body, code, {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+
+    for error_class in DATABASE_UNAVAILABLE_ERRORS:
+        app.register_error_handler(error_class, handle_database_unavailable)
 
     @app.errorhandler(Exception)
     def handle_unexpected_error(error: Exception):
