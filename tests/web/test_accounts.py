@@ -72,6 +72,13 @@ def test_register_without_health_data_consent_is_refused(client):
     assert user_count() == 0
 
 
+def test_a_checkbox_accepts_only_its_own_value(client):
+    response = client.post("/account/register", data=registration(marketing_consent="no"))
+    assert response.status_code == 422
+    assert "Tick the box or leave it empty." in response.get_data(as_text=True)
+    assert user_count() == 0
+
+
 def test_duplicate_email_in_other_letter_case_is_refused(client):
     make_user(email="pat@example.com")
     response = client.post("/account/register", data=registration(email="PAT@Example.com"))

@@ -83,6 +83,15 @@ def test_receiving_a_delivery_books_every_line_with_a_receipt(client, staff, cre
     assert_ledger_balances()
 
 
+def test_a_delivery_with_more_lines_than_the_form_takes_is_refused_whole(client, staff, cream):
+    line = {"product": cream.id, "expiry_date": FUTURE, "quantity": 1}
+    lines = [{**line, "lot_number": f"L{number}"} for number in range(21)]
+    response = client.post("/staff/stock/receive", data=receive_form(lines))
+    assert response.status_code == 422
+    assert "At most 20 rows can be sent at once, and this had 21" in response.get_data(as_text=True)
+    assert lot_count() == 0 and movements() == []
+
+
 def test_receiving_more_of_a_known_lot_adds_to_it(app_ctx, cream):
     lot = make_lot(cream, 5, lot_number="A1", expires_in_days=400)
     inventory.receive_delivery(
