@@ -8,6 +8,7 @@ from flask import Flask, g, jsonify, render_template, request
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from models import User, db
 from shop import input_guards, security
@@ -70,6 +71,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.update(load_config(config))
+    if app.config["PROXY_FIX_X_FOR"]:
+        # Behind a load balancer every request comes from the balancer's address; trust the
+        # X-Forwarded-For entries those proxies add, and only theirs, so rate limits and
+        # session protection see each client's own address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
     INSTANCE_DIR.mkdir(exist_ok=True)
     register_extensions(app)
     register_blueprints(app)

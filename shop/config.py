@@ -128,6 +128,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "CSP_FORM_ACTION_HOSTS": os.environ.get(
             "CSP_FORM_ACTION_HOSTS", "https://checkout.stripe.com"
         ),
+        # How many proxies in front of the shop add X-Forwarded-For; 0 ignores the header.
+        "PROXY_FIX_X_FOR": _int("PROXY_FIX_X_FOR", 0),
         # Uploads
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads")),
         "MAX_IMAGE_BYTES": _int("MAX_IMAGE_BYTES", 4 * 1024 * 1024),
@@ -137,4 +139,6 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     config.update(overrides)
     if not config["SECRET_KEY"]:
         raise ConfigError("SECRET_KEY must be set outside development and testing")
+    if config["PROXY_FIX_X_FOR"] < 0:
+        raise ConfigError("PROXY_FIX_X_FOR must be 0 or the number of proxies in front")
     return config

@@ -127,3 +127,9 @@ def test_the_api_answers_json_503_when_the_database_is_down(app_without_database
     # The API's rate limiter may push the wait out to the end of its window.
     assert int(response.headers["Retry-After"]) >= 30
     assert response.get_json()["error"]["status"] == 503
+
+
+def test_a_negative_number_of_trusted_proxies_is_refused(monkeypatch):
+    monkeypatch.setenv("PROXY_FIX_X_FOR", "-1")
+    with pytest.raises(ConfigError, match="PROXY_FIX_X_FOR"):
+        load_config()
