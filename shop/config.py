@@ -101,6 +101,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 8),
         # Accounts and links
         "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),
+        "EMAIL_CONFIRMATION_MAX_AGE": _int("EMAIL_CONFIRMATION_MAX_AGE", 3 * 24 * 3600),
         "RECOMMENDATION_LINK_DAYS": _int("RECOMMENDATION_LINK_DAYS", 60),
         # Per client address, shared by every /r/<token> page and button: stops token guessing.
         "RECOMMENDATION_LINK_RATE_LIMIT": os.environ.get(
