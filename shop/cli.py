@@ -7,6 +7,7 @@ from datetime import date
 import click
 from flask import Flask, current_app
 
+from shop import clock
 from shop.account import commands as account_commands
 from shop.checkout import commands as checkout_commands
 from shop.services import inventory, seeding
@@ -54,7 +55,7 @@ def register(app: Flask) -> None:
             products=PRODUCTS,
             kits=KITS,
             lots=LOTS,
-            today=date.today(),
+            today=clock.today(),
             with_users=not production,
             password=current_app.config["DEMO_PASSWORD"] or None,
         )

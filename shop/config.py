@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
@@ -76,6 +77,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "CLINIC_EMAIL": os.environ.get("CLINIC_EMAIL", "hello@clinic.example"),
         "CURRENCY": "GBP",
         "LOCALE": os.environ.get("SHOP_LOCALE", "en_GB"),
+        # The clinic's time zone: what "today" means for expiry, report days and holds.
+        "SHOP_TIMEZONE": os.environ.get("SHOP_TIMEZONE", "Europe/London"),
         "PRODUCTS_PER_PAGE": _int("PRODUCTS_PER_PAGE", 12),
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", ""),
         # Public address of the shop, for links in emails and to Stripe (no trailing slash).
@@ -140,6 +143,13 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     config.update(overrides)
     if not config["SECRET_KEY"]:
         raise ConfigError("SECRET_KEY must be set outside development and testing")
+    try:
+        ZoneInfo(config["SHOP_TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ConfigError(
+            f"SHOP_TIMEZONE must be a time zone name such as Europe/London, "
+            f"not {config['SHOP_TIMEZONE']!r}"
+        ) from error
     if config["PROXY_FIX_X_FOR"] < 0:
         raise ConfigError("PROXY_FIX_X_FOR must be 0 or the number of proxies in front")
     return config

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
 from urllib.parse import urlsplit
 
 from flask import (
@@ -22,6 +21,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 
 from models import User
+from shop import clock
 from shop.account.forms import (
     ChangePasswordForm,
     ConfirmForm,
@@ -233,7 +233,7 @@ def change_password():
 def overview():
     """The account home: orders count and the plans running now with today's step."""
     return render_template(
-        "account/overview.html", summary=accounts.overview(current_user.id, date.today())
+        "account/overview.html", summary=accounts.overview(current_user.id, clock.today())
     )
 
 
@@ -254,7 +254,7 @@ def plans():
     """The saved aftercare plans with today's step of each."""
     return render_template(
         "account/plans.html",
-        plans=accounts.list_plans(current_user.id, date.today()),
+        plans=accounts.list_plans(current_user.id, clock.today()),
         delete_form=ConfirmForm(),
     )
 
@@ -369,7 +369,7 @@ def export():
     """Download everything the shop holds about the customer as a JSON file."""
     held = accounts.export_data(current_user.id)
     body = json.dumps(held, indent=2, ensure_ascii=False)
-    filename = f"my-data-{date.today().isoformat()}.json"
+    filename = f"my-data-{clock.today().isoformat()}.json"
     return Response(
         body,
         mimetype="application/json",

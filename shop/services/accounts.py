@@ -6,7 +6,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -31,6 +31,7 @@ from models import (
     db,
 )
 from models.vocabulary import CONCERNS, ROLES
+from shop import clock
 from shop.services import audit
 from shop.services.notifications import queue_email
 from shop.services.pagination import Page, clamp_page
@@ -139,7 +140,7 @@ def _check_password_strength(password: str, email: str) -> None:
 
 
 def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC)
+    return now or clock.utc_now()
 
 
 def get_user(user_id: int) -> User | None:
@@ -749,7 +750,7 @@ def export_data(user_id: int) -> dict[str, Any]:
         db.session.execute(select(BasketItem).where(BasketItem.user_id == user.id)).scalars().all()
     )
     return {
-        "exported_at": _iso(datetime.now(UTC)),
+        "exported_at": _iso(clock.utc_now()),
         "includes_records_sent_to_the_email": email_confirmed,
         "profile": {
             "email": user.email,
