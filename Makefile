@@ -6,6 +6,8 @@ PORT ?= 5000
 STAMP := $(VENV)/.installed
 
 export FLASK_APP := app
+# Where `make test` looks for PostgreSQL when TEST_DATABASE_URL is not set.
+LOCAL_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/shop_test
 
 .PHONY: run test lint format db-upgrade seed venv clean-db
 
@@ -21,8 +23,16 @@ run: venv db-upgrade
 	$(BIN)/flask seed --if-empty
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
+# With TEST_DATABASE_URL: the whole suite on that database. Without: the whole suite on SQLite,
+# then the PostgreSQL-only tests on LOCAL_TEST_DATABASE_URL if it answers (skipped, saying why,
+# if not).
 test: venv lint
+ifdef TEST_DATABASE_URL
 	$(BIN)/python -m pytest
+else
+	$(BIN)/python -m pytest
+	$(BIN)/python tests/run_postgres_tests.py "$(LOCAL_TEST_DATABASE_URL)"
+endif
 
 lint: venv
 	$(BIN)/ruff check .

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from models import User, db
-from shop import security
+from shop import input_guards, security
 from shop.config import INSTANCE_DIR, PROJECT_ROOT, load_config
 from shop.extensions import bootstrap, csrf, limiter, login_manager, migrate
 
@@ -21,7 +23,12 @@ ERROR_TITLES = {
     413: "That upload is too large",
     429: "Too many requests",
     500: "Something went wrong on our side",
+    503: "The shop is briefly unavailable",
 }
+# What a lost or overloaded database raises: worth a retry, not a 500.
+DATABASE_UNAVAILABLE_ERRORS = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
+# Seconds a client is told to wait before trying again while the database is unavailable.
+DATABASE_RETRY_AFTER_SECONDS = 30
 
 # The main menu; an entry shows once its blueprint is registered.
 NAV_LINKS = (
@@ -64,6 +71,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.update(load_config(config))
+    if app.config["PROXY_FIX_X_FOR"]:
+        # Behind a load balancer every request comes from the balancer's address; trust the
+        # X-Forwarded-For entries those proxies add, and only theirs, so rate limits and
+        # session protection see each client's own address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
     INSTANCE_DIR.mkdir(exist_ok=True)
     register_extensions(app)
     register_blueprints(app)
@@ -77,6 +89,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     """Bind the extensions to this app."""
     security.init_app(app)  # first, so even a rate-limited answer carries the headers
+    input_guards.init_app(app)  # before any view or extension reads the request's fields
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -129,6 +142,27 @@ def register_errorhandlers(app: Flask) -> None:
             body, status = response
             return body, status, {"Allow": ", ".join(error.valid_methods)}
         return response
+
+    def handle_database_unavailable(error: Exception):
+        app.logger.error(
+            "Database unavailable on %s %s: %s",
+            request.method,
+            security.AccessLogQueryFilter.redact(request.path),
+            type(error.orig if isinstance(error, sa_exc.DBAPIError) else error).__name__,
+        )
+        try:
+            db.session.rollback()
+        except sa_exc.SQLAlchemyError:
+            db.session.close()  # the connection is gone; let the pool replace it
+        # Render as a visitor: the page must not need the database that could not be reached.
+        g._login_user = login_manager.anonymous_user()
+        body, code = render_error(
+            503, "We cannot reach our records just now. Please try again in a minute."
+        )
+        return body, code, {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+
+    for error_class in DATABASE_UNAVAILABLE_ERRORS:
+        app.register_error_handler(error_class, handle_database_unavailable)
 
     @app.errorhandler(Exception)
     def handle_unexpected_error(error: Exception):

@@ -53,6 +53,9 @@ class User(UserMixin, db.Model):
     # Explicit, separate consents: health data for saved plans, and marketing emails.
     health_data_consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     marketing_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set when the holder followed a link mailed to `email`: only then are records filed under
+    # that address alone (guest orders, consultation requests, recommendations) known to be theirs.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

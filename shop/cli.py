@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 from flask import Flask, current_app
 
+from shop import clock
 from shop.account import commands as account_commands
 from shop.aftercare import ProtocolError, load_protocols
 from shop.checkout import commands as checkout_commands
@@ -45,7 +44,7 @@ def register(app: Flask) -> None:
                 products=PRODUCTS,
                 kits=KITS,
                 lots=LOTS,
-                today=date.today(),
+                today=clock.today(),
                 with_users=not production,
                 password=current_app.config["DEMO_PASSWORD"] or None,
             )
@@ -68,7 +67,7 @@ def register(app: Flask) -> None:
 
     @stock.command("verify")
     def verify_command() -> None:
-        """Check every lot's quantity equals the sum of its movements; exit 1 if any differ."""
+        """Check lots against their ledger and find units held for finished orders; exit 1."""
         differences = inventory.ledger_differences()
         for lot, ledger_total in differences:
             click.echo(
@@ -76,6 +75,13 @@ def register(app: Flask) -> None:
                 f"{lot.quantity_on_hand}, ledger says {ledger_total}",
                 err=True,
             )
-        if differences:
+        stranded = inventory.stranded_reservations()
+        for held in stranded:
+            click.echo(
+                f"Lot {held.lot_number} (product {held.product_id}) still holds {held.quantity} "
+                f"for order {held.order_reference}, which is {held.order_status}",
+                err=True,
+            )
+        if differences or stranded:
             raise SystemExit(1)
-        click.echo("Every lot matches its ledger.")
+        click.echo("Every lot matches its ledger and holds stock only for live orders.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
@@ -60,6 +61,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SQLALCHEMY_RECORD_QUERIES": False,
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 5 * 1024 * 1024),
+        # The JSON API takes a few short fields; its bodies are capped far lower.
+        "API_MAX_CONTENT_LENGTH": _int("API_MAX_CONTENT_LENGTH", 16 * 1024),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": not development,
@@ -74,6 +77,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "CLINIC_EMAIL": os.environ.get("CLINIC_EMAIL", "hello@clinic.example"),
         "CURRENCY": "GBP",
         "LOCALE": os.environ.get("SHOP_LOCALE", "en_GB"),
+        # The clinic's time zone: what "today" means for expiry, report days and holds.
+        "SHOP_TIMEZONE": os.environ.get("SHOP_TIMEZONE", "Europe/London"),
         "PRODUCTS_PER_PAGE": _int("PRODUCTS_PER_PAGE", 12),
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", ""),
         # Public address of the shop, for links in emails and to Stripe (no trailing slash).
@@ -99,6 +104,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 8),
         # Accounts and links
         "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),
+        "EMAIL_CONFIRMATION_MAX_AGE": _int("EMAIL_CONFIRMATION_MAX_AGE", 3 * 24 * 3600),
         "RECOMMENDATION_LINK_DAYS": _int("RECOMMENDATION_LINK_DAYS", 60),
         # Per client address, shared by every /r/<token> page and button: stops token guessing.
         "RECOMMENDATION_LINK_RATE_LIMIT": os.environ.get(
@@ -126,6 +132,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "CSP_FORM_ACTION_HOSTS": os.environ.get(
             "CSP_FORM_ACTION_HOSTS", "https://checkout.stripe.com"
         ),
+        # How many proxies in front of the shop add X-Forwarded-For; 0 ignores the header.
+        "PROXY_FIX_X_FOR": _int("PROXY_FIX_X_FOR", 0),
         # Uploads
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads")),
         "MAX_IMAGE_BYTES": _int("MAX_IMAGE_BYTES", 4 * 1024 * 1024),
@@ -135,4 +143,13 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     config.update(overrides)
     if not config["SECRET_KEY"]:
         raise ConfigError("SECRET_KEY must be set outside development and testing")
+    try:
+        ZoneInfo(config["SHOP_TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ConfigError(
+            f"SHOP_TIMEZONE must be a time zone name such as Europe/London, "
+            f"not {config['SHOP_TIMEZONE']!r}"
+        ) from error
+    if config["PROXY_FIX_X_FOR"] < 0:
+        raise ConfigError("PROXY_FIX_X_FOR must be 0 or the number of proxies in front")
     return config

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
-from wtforms import RadioField, SelectChoice, SelectMultipleField
-from wtforms.validators import InputRequired, ValidationError
+from wtforms import BooleanField, FieldList, RadioField, SelectChoice, SelectMultipleField
+from wtforms.validators import InputRequired, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from shop.aftercare import Screening
@@ -48,6 +48,53 @@ def treatment_date_problem(treated_on: date, today: date) -> str | None:
     if treated_on > today + timedelta(days=MAX_DAYS_AHEAD):
         return "Choose a treatment date within the next year."
     return None
+
+
+class CheckboxField(BooleanField):
+    """A checkbox that is ticked only by its own value ("y"); any other value is refused.
+
+    WTForms' BooleanField counts every value but "" and "false" as ticked, so `consent=no`
+    would have recorded consent.
+    """
+
+    TICKED = "y"  # what the rendered input sends (BooleanField's default value attribute)
+
+    def process_formdata(self, valuelist: list) -> None:
+        """Read the submitted value: ours means ticked, nothing (or empty) means not."""
+        self.foreign_value = None
+        value = valuelist[0] if valuelist else ""
+        self.data = value == self.TICKED
+        if value not in ("", self.TICKED):
+            self.foreign_value = value
+
+    def pre_validate(self, form) -> None:
+        """Refuse a value the checkbox never sends."""
+        if getattr(self, "foreign_value", None) is not None:
+            raise StopValidation("Tick the box or leave it empty.")
+
+
+class BoundedFieldList(FieldList):
+    """A FieldList that refuses a submission with more rows than it takes.
+
+    WTForms' FieldList silently keeps the first `max_entries` rows and drops the rest, so a
+    delivery of 500 lines would have booked 20 and said nothing of the other 480.
+    """
+
+    def process(self, formdata, *args, **kwargs) -> None:
+        """Count the rows submitted before FieldList trims them to max_entries."""
+        self.submitted_rows = len(set(self._extract_indices(self.name, formdata or {})))
+        super().process(formdata, *args, **kwargs)
+
+    def validate(self, form, extra_validators=()) -> bool:
+        """Validate the rows, failing the whole list when more were sent than it takes."""
+        valid = super().validate(form, extra_validators)
+        if self.max_entries and self.submitted_rows > self.max_entries:
+            self.errors.append(
+                f"At most {self.max_entries} rows can be sent at once, and this had "
+                f"{self.submitted_rows}; nothing was saved. Split them over several submissions."
+            )
+            return False
+        return valid
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -15,6 +16,11 @@ from app import create_app
 from models import db
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+# Tests work out expected dates with date.today(); run them in the clinic's time zone so that
+# agrees with the shop's clock (shop.clock) at every hour, BST included.
+os.environ["TZ"] = "Europe/London"
+time.tzset()
 
 
 def _is_postgres(url: str) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField,
     DateField,
     EmailField,
     HiddenField,
@@ -22,7 +21,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from shop.forms import select_choices
+from shop.forms import CheckboxField, select_choices
 from shop.labels import CONCERN_LABELS, FITZPATRICK_ROMAN
 from shop.services.accounts import AccountError, normalise_email, password_problems
 
@@ -81,11 +80,11 @@ class RegisterForm(FlaskForm):
             EqualTo("password", "The two passwords are not the same."),
         ],
     )
-    health_data_consent = BooleanField(
+    health_data_consent = CheckboxField(
         HEALTH_CONSENT_LABEL,
         validators=[DataRequired("We need your agreement to keep aftercare plans for you.")],
     )
-    marketing_consent = BooleanField(
+    marketing_consent = CheckboxField(
         "Send me occasional emails about offers and new products (optional)."
     )
 
@@ -95,7 +94,7 @@ class LoginForm(FlaskForm):
 
     email = EmailField("Email", validators=[DataRequired("Please enter your email.")])
     password = PasswordField("Password", validators=[DataRequired("Please enter your password.")])
-    remember = BooleanField("Keep me signed in on this device")
+    remember = CheckboxField("Keep me signed in on this device")
     next = HiddenField()
 
 
@@ -151,10 +150,10 @@ class SavePlanForm(FlaskForm):
     concerns = SelectMultipleField(
         "Skin concerns", choices=select_choices(CONCERN_LABELS.items()), validate_choice=True
     )
-    pregnant_or_breastfeeding = BooleanField("I am pregnant or breastfeeding")
+    pregnant_or_breastfeeding = CheckboxField("I am pregnant or breastfeeding")
     # Set when the plan comes from a clinician's link, so the saved plan points back to it.
     recommendation_token = HiddenField(validators=[Optional(), Length(max=100)])
-    consent = BooleanField(
+    consent = CheckboxField(
         "I agree that the clinic keeps this plan (treatment, date and skin profile) in my "
         "account. I can delete it at any time.",
         validators=[DataRequired("Please tick the box to agree to us keeping this plan.")],
@@ -171,7 +170,7 @@ class EraseAccountForm(FlaskForm):
     password = PasswordField(
         "Your password", validators=[DataRequired("Please enter your password to confirm.")]
     )
-    understood = BooleanField(
+    understood = CheckboxField(
         "I understand my account, saved plans and personal details will be erased for good.",
         validators=[DataRequired("Please tick the box to confirm.")],
     )

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
-from datetime import date
 from urllib.parse import urlsplit
 
 from flask import (
@@ -23,6 +21,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 
 from models import User
+from shop import clock
 from shop.account.forms import (
     ChangePasswordForm,
     ConfirmForm,
@@ -95,13 +94,18 @@ def register():
                 password=form.password.data,
                 health_data_consent=form.health_data_consent.data,
                 marketing_consent=form.marketing_consent.data,
+                confirmation=_email_confirmation(),
             )
         except AccountError as error:
             field = form.email if isinstance(error, accounts.EmailTaken) else form.password
             field.errors = [*field.errors, str(error)]
         else:
             _sign_in(user)
-            flash("Welcome! Your account is ready.", "success")
+            flash(
+                f"Welcome! Your account is ready. We have emailed {user.email} a link to "
+                "confirm the address is yours.",
+                "success",
+            )
             return redirect(url_for("account.overview"))
     status = 422 if form.is_submitted() else 200
     return render_template("account/register.html", form=form), status
@@ -229,7 +233,7 @@ def change_password():
 def overview():
     """The account home: orders count and the plans running now with today's step."""
     return render_template(
-        "account/overview.html", summary=accounts.overview(current_user.id, date.today())
+        "account/overview.html", summary=accounts.overview(current_user.id, clock.today())
     )
 
 
@@ -250,7 +254,7 @@ def plans():
     """The saved aftercare plans with today's step of each."""
     return render_template(
         "account/plans.html",
-        plans=accounts.list_plans(current_user.id, date.today()),
+        plans=accounts.list_plans(current_user.id, clock.today()),
         delete_form=ConfirmForm(),
     )
 
@@ -300,73 +304,72 @@ def delete_plan(plan_id: int):
 # --- personal data: export and erasure ------------------------------------------------------
 
 
-EMAIL_CONFIRMED_KEY = "email_confirmed"
+def _email_confirmation() -> accounts.EmailConfirmation:
+    """Sign confirmation links with the app's key, pointing at the shop's public address."""
+    config = current_app.config
+    return accounts.EmailConfirmation(
+        secret_key=config["SECRET_KEY"],
+        link_for=lambda token: (
+            config["PUBLIC_BASE_URL"] + url_for("account.confirm_email", token=token)
+        ),
+        max_age=config["EMAIL_CONFIRMATION_MAX_AGE"],
+    )
 
 
-def _email_confirmed() -> bool:
-    """True when this session followed a fresh confirmation link sent to the account's email."""
-    mark = session.get(EMAIL_CONFIRMED_KEY)
-    if not isinstance(mark, dict) or mark.get("u") != current_user.get_id():
-        return False
-    age = time.time() - float(mark.get("at", 0))
-    return 0 <= age <= current_app.config["PASSWORD_RESET_MAX_AGE"]
+def _data_page(form: EraseAccountForm, status: int = 200):
+    """Render what the shop holds, what deleting the account removes, and the forms."""
+    held = accounts.export_data(current_user.id)
+    return render_template(
+        "account/data.html",
+        held=held,
+        email_confirmed=held["includes_records_sent_to_the_email"],
+        form=form,
+        confirm_form=ConfirmForm(),
+    ), status
 
 
 @blueprint.get("/data")
 @login_required
 def data():
     """What the shop holds about the customer, a download, and account deletion."""
-    confirmed = _email_confirmed()
-    return render_template(
-        "account/data.html",
-        held=accounts.export_data(current_user.id, email_confirmed=confirmed),
-        email_confirmed=confirmed,
-        form=EraseAccountForm(),
-        confirm_form=ConfirmForm(),
-    )
+    return _data_page(EraseAccountForm())
 
 
 @blueprint.post("/data/confirm-email")
 @login_required
 def confirm_email_request():
-    """Send a link to the account's address; following it adds records tied to that address."""
+    """Send a fresh link to the account's address; following it confirms the address."""
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400, description="Please use the button on the data page.")
-    config = current_app.config
-    accounts.request_email_confirmation(
-        current_user.id,
-        secret_key=config["SECRET_KEY"],
-        link_for=lambda token: (
-            config["PUBLIC_BASE_URL"] + url_for("account.confirm_email", token=token)
-        ),
-        max_age=config["PASSWORD_RESET_MAX_AGE"],
-    )
-    flash(f"We have sent a link to {current_user.email}. Open it in this browser.", "info")
+    accounts.request_email_confirmation(current_user.id, _email_confirmation())
+    flash(f"We have sent a link to {current_user.email}.", "info")
     return redirect(url_for("account.data"), 303)
 
 
-@blueprint.get("/data/confirm/<token>")
-@login_required
+@blueprint.get("/confirm-email/<token>")
 def confirm_email(token: str):
-    """Follow the emailed link: for a while, this session sees records tied to the address."""
+    """Follow the emailed link (in any browser): the account's address is confirmed."""
     config = current_app.config
-    if not accounts.email_confirmation_is_valid(
-        token, current_user.id, config["SECRET_KEY"], config["PASSWORD_RESET_MAX_AGE"]
-    ):
-        abort(400, description="That link is not valid or has expired. Please ask for a new one.")
-    session[EMAIL_CONFIRMED_KEY] = {"u": current_user.get_id(), "at": time.time()}
-    flash("Thank you: your email is confirmed for the next hour.", "success")
-    return redirect(url_for("account.data"))
+    try:
+        user = accounts.confirm_email_address(
+            token, config["SECRET_KEY"], config["EMAIL_CONFIRMATION_MAX_AGE"]
+        )
+    except accounts.InvalidConfirmationLink as error:
+        abort(400, description=str(error))
+    flash(f"Thank you: {user.email} is confirmed as your email address.", "success")
+    if current_user.is_authenticated and current_user.id == user.id:
+        return redirect(url_for("account.data"))
+    return redirect(url_for("account.login"))
 
 
 @blueprint.get("/data/export")
 @login_required
 def export():
     """Download everything the shop holds about the customer as a JSON file."""
-    held = accounts.export_data(current_user.id, email_confirmed=_email_confirmed())
+    held = accounts.export_data(current_user.id)
     body = json.dumps(held, indent=2, ensure_ascii=False)
-    filename = f"my-data-{date.today().isoformat()}.json"
+    filename = f"my-data-{clock.today().isoformat()}.json"
     return Response(
         body,
         mimetype="application/json",
@@ -379,10 +382,9 @@ def export():
 def erase():
     """Delete the account: personal and health data erased, orders kept anonymised."""
     form = EraseAccountForm()
-    confirmed = _email_confirmed()
     if form.validate_on_submit():
         try:
-            accounts.erase_account(current_user.id, form.password.data, email_confirmed=confirmed)
+            accounts.erase_account(current_user.id, form.password.data)
         except AccountError as error:
             form.password.errors = [*form.password.errors, str(error)]
         else:
@@ -390,11 +392,4 @@ def erase():
             session.clear()
             flash("Your account and personal data have been deleted.", "success")
             return redirect(url_for("storefront.home"))
-    held = accounts.export_data(current_user.id, email_confirmed=confirmed)
-    return render_template(
-        "account/data.html",
-        held=held,
-        email_confirmed=confirmed,
-        form=form,
-        confirm_form=ConfirmForm(),
-    ), 422
+    return _data_page(form, 422)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import FieldList, FormField, HiddenField, IntegerField, SelectField, StringField
 from wtforms import Form as PlainForm
+from wtforms import FormField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
-from shop.forms import select_choices
+from shop.forms import BoundedFieldList, select_choices
 from shop.services.basket import MAX_LINE_QUANTITY
 
 SLUG = Regexp(r"^[a-z0-9][a-z0-9-]*$", message="That is not a product or kit address.")
@@ -53,7 +53,7 @@ class KitFinderItemForm(PlainForm):
 class AddItemsForm(FlaskForm):
     """Several products at once (items-0-product, items-0-quantity, ...): the kit finder's kit."""
 
-    items = FieldList(FormField(KitFinderItemForm), min_entries=0, max_entries=30)
+    items = BoundedFieldList(FormField(KitFinderItemForm), min_entries=0, max_entries=30)
 
 
 class UpdateLineForm(FlaskForm):

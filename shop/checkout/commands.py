@@ -32,7 +32,11 @@ def register(app: Flask) -> None:
     @outbox_group.command("send")
     @click.option("--limit", default=100, show_default=True, help="Most emails to send per run.")
     def send_command(limit: int) -> None:
-        """Send pending emails over SMTP; failures are retried later with backoff."""
+        """Send pending emails over SMTP; failures are retried later with backoff.
+
+        Exits 1 when MAIL_SERVER is unset, when an email was given up on, or when emails were
+        due and not one could be sent (the mail server is down), so cron alerting notices.
+        """
         config = current_app.config
         if not config["MAIL_SERVER"]:
             counts = outbox.outbox_counts()
@@ -46,6 +50,13 @@ def register(app: Flask) -> None:
         click.echo(
             f"Sent {report.sent}, will retry {report.retrying}, gave up on {report.gave_up}."
         )
+        if report.attempted and not report.sent:
+            click.echo(
+                f"None of the {report.attempted} due email(s) could be sent; "
+                "is the mail server down?",
+                err=True,
+            )
+            raise SystemExit(1)
         if report.gave_up:
             raise SystemExit(1)
 

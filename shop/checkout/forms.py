@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, RadioField, StringField, TelField
+from wtforms import EmailField, RadioField, StringField, TelField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
-from shop.forms import select_choices
+from shop.forms import CheckboxField, select_choices
 
 # Outward code (area, district) then inward code (sector, unit); checked without spaces.
 UK_POSTCODE = re.compile(r"^(GIR0AA|[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][ABD-HJLNP-UW-Z]{2})$")
@@ -139,6 +139,6 @@ class CheckoutForm(FlaskForm):
 class CancelOrderForm(FlaskForm):
     """The buyer's confirmation that an unpaid order should be cancelled."""
 
-    confirm = BooleanField(
+    confirm = CheckboxField(
         "Yes, cancel this order", validators=[DataRequired("Please tick the box to confirm.")]
     )

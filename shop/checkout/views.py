@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import (
     Blueprint,
     abort,
@@ -16,6 +14,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from shop import clock
 from shop.basket.session import current_store, placed_orders, remember_placed_order
 from shop.checkout.forms import CancelOrderForm, CheckoutForm
 from shop.services import basket as basket_service
@@ -65,7 +64,7 @@ def _render_checkout(form: CheckoutForm, basket, status: int = 200, problem: str
 def start():
     """Collect contact, fulfilment and payment details, then place the order."""
     store = current_store()
-    basket = basket_service.view_basket(store, date.today())
+    basket = basket_service.view_basket(store, clock.today())
     if basket.is_empty:
         flash("Your basket is empty, so there is nothing to check out yet.", "info")
         return redirect(url_for("basket.view"), 303)
@@ -95,7 +94,7 @@ def start():
     except GatewayError:
         return _render_checkout(
             form,
-            basket_service.view_basket(store, date.today()),
+            basket_service.view_basket(store, clock.today()),
             503,
             "We could not open the card payment page just now, so nothing was charged and "
             "your basket is unchanged. Please try again in a moment"
@@ -107,7 +106,7 @@ def start():
         )
     except OrderError as error:
         return _render_checkout(
-            form, basket_service.view_basket(store, date.today()), 409, str(error)
+            form, basket_service.view_basket(store, clock.today()), 409, str(error)
         )
     remember_placed_order(outcome.order.reference)
     # The recommendation link (shop.patient) set this for one purchase: later orders are not it.

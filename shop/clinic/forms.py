@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField,
     DateField,
     EmailField,
     Form,
@@ -26,6 +25,7 @@ from wtforms.validators import (
 )
 
 from shop.forms import (
+    CheckboxField,
     MultiCheckboxField,
     TreatmentProfileMixin,
     fitzpatrick_choices,
@@ -94,7 +94,7 @@ class RecommendationForm(TreatmentProfileMixin, FlaskForm):
             Length(max=2000, message="Keep notes under 2000 characters."),
         ],
     )
-    consent = BooleanField(
+    consent = CheckboxField(
         "The patient agreed to this being recorded",
         validators=[DataRequired("Confirm that the patient agreed to this being recorded.")],
     )
@@ -152,7 +152,7 @@ class ConfirmForm(FlaskForm):
 class SendForm(FlaskForm):
     """Send (or resend) the link; optionally go straight to the printable sheet."""
 
-    print_sheet = BooleanField("Open the printable aftercare sheet after sending")
+    print_sheet = CheckboxField("Open the printable aftercare sheet after sending")
 
 
 class ReportForm(Form):

@@ -5,7 +5,7 @@ Every view is for clinicians (and admins); a clinician sees only their own recom
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import (
     Blueprint,
@@ -20,6 +20,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from shop import clock
 from shop.auth import clinician_required
 from shop.clinic.forms import (
     MAX_REPORT_DAYS,
@@ -153,7 +154,7 @@ def recommendation_new():
     if form.validate_on_submit():
         try:
             rec = recommendations.create_recommendation(
-                _details(form), current_user.id, date.today()
+                _details(form), current_user.id, clock.today()
             )
         except RecommendationError as error:
             form.form_errors.append(str(error))
@@ -198,7 +199,7 @@ def recommendation_edit(rec_id: int):
     if form.validate_on_submit():
         try:
             _, replanned = recommendations.update_recommendation(
-                rec_id, _actor(), _details(form), date.today()
+                rec_id, _actor(), _details(form), clock.today()
             )
         except RecommendationError as error:
             form.form_errors.append(str(error))
@@ -219,7 +220,7 @@ def recommendation_edit(rec_id: int):
 def _render_editor(rec_id: int, status: int = 200, problem: tuple[str, str] | None = None):
     """Show the recommendation with its kit and every change form; `problem` = (form id, why)."""
     try:
-        view = recommendations.editor_view(rec_id, _actor(), date.today())
+        view = recommendations.editor_view(rec_id, _actor(), clock.today())
     except RecommendationNotFound:
         abort(404, description="You have no recommendation at that address.")
     swap_forms = {}
@@ -409,7 +410,7 @@ def recommendation_print(rec_id: int):
     return render_template(
         "clinic/print.html",
         rec=rec,
-        patient=recommendations.patient_plan(rec, date.today()),
+        patient=recommendations.patient_plan(rec, clock.today()),
         link=link,
         qr_svg=recommendations.qr_svg(link),
     )
@@ -423,7 +424,7 @@ def recommendation_print(rec_id: int):
 def reports():
     """Recommendations sent, opened, acknowledged and purchased, per clinician and treatment."""
     form = ReportForm(request.args)
-    today = date.today()
+    today = clock.today()
     if not form.validate():
         return render_template("clinic/reports.html", form=form, report=None), 400
     date_to = form.date_to.data or today

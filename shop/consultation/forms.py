@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
-from shop.forms import select_choices
+from shop.forms import CheckboxField, select_choices
 
 
 class ConsultationForm(FlaskForm):
@@ -50,7 +50,7 @@ class ConsultationForm(FlaskForm):
             Length(max=2000, message="Keep this under 2000 characters."),
         ],
     )
-    consent = BooleanField(
+    consent = CheckboxField(
         "I agree that the clinic contacts me by email or phone about this consultation.",
         validators=[DataRequired("Please agree to us contacting you, or we cannot reply.")],
     )

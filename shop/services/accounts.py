@@ -6,7 +6,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -31,6 +31,7 @@ from models import (
     db,
 )
 from models.vocabulary import CONCERNS, ROLES
+from shop import clock
 from shop.aftercare import Catalogue, Profile, ProtocolError, Screening, protocol_from_dict
 from shop.aftercare import plan as build_plan
 from shop.services import audit
@@ -83,6 +84,19 @@ class InvalidResetToken(AccountError):
     """A password reset link that is wrong, expired or already used."""
 
 
+class InvalidConfirmationLink(AccountError):
+    """An email confirmation link that is forged, expired or for an address no longer used."""
+
+
+@dataclass(frozen=True)
+class EmailConfirmation:
+    """How to make the link proving an email address: signing key, address builder, lifetime."""
+
+    secret_key: str
+    link_for: Callable[[str], str]
+    max_age: int
+
+
 class WeakPassword(AccountError):
     """A password that does not meet the strength rule."""
 
@@ -129,7 +143,7 @@ def _check_password_strength(password: str, email: str) -> None:
 
 
 def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC)
+    return now or clock.utc_now()
 
 
 def get_user(user_id: int) -> User | None:
@@ -154,8 +168,14 @@ def register(
     health_data_consent: bool,
     marketing_consent: bool = False,
     now: datetime | None = None,
+    *,
+    confirmation: EmailConfirmation,
 ) -> User:
-    """Create a customer account; refuse a taken email, a weak password or missing consent."""
+    """Create a customer account and email a link confirming its address; commits.
+
+    Refuses a taken email, a weak password or missing consent. The account can shop at once;
+    records filed under the address alone become its own once the link is followed.
+    """
     email = normalise_email(email)
     if not health_data_consent:
         raise AccountError("Please agree to how we store your aftercare information.")
@@ -177,6 +197,8 @@ def register(
     )
     db.session.add(user)
     try:
+        db.session.flush()
+        _queue_email_confirmation(user, confirmation)
         db.session.commit()
     except IntegrityError as error:
         # Two sign-ups racing for one address: the UNIQUE constraint decides.
@@ -328,42 +350,58 @@ def _email_fingerprint(user: User) -> str:
     return hashlib.sha256(f"{user.id}:{user.email}".encode()).hexdigest()[:24]
 
 
-def request_email_confirmation(
-    user_id: int, secret_key: str, link_for: Callable[[str], str], max_age: int
-) -> None:
-    """Email the account holder a link proving they read mail sent to the account's address."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise AccountError("There is no such account.")
-    token = URLSafeTimedSerializer(secret_key, salt=EMAIL_CONFIRMATION_SALT).dumps(
+def _confirmation_serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=EMAIL_CONFIRMATION_SALT)
+
+
+def _queue_email_confirmation(user: User, confirmation: EmailConfirmation) -> None:
+    """Write the confirmation email for `user` to the outbox (the caller commits)."""
+    token = _confirmation_serializer(confirmation.secret_key).dumps(
         {"u": user.id, "e": _email_fingerprint(user)}
     )
     queue_email(
         user.email,
-        "Confirm it is your email address",
+        "Confirm your email address",
         "email_confirmation",
         name=user.name,
-        link=link_for(token),
-        valid_minutes=max(1, max_age // 60),
+        link=confirmation.link_for(token),
+        valid_hours=max(1, confirmation.max_age // 3600),
     )
+
+
+def request_email_confirmation(user_id: int, confirmation: EmailConfirmation) -> None:
+    """Email the account holder a fresh link proving the account's address is theirs; commits."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise AccountError("There is no such account.")
+    _queue_email_confirmation(user, confirmation)
     db.session.commit()
 
 
-def email_confirmation_is_valid(token: str, user_id: int, secret_key: str, max_age: int) -> bool:
-    """Tell whether `token` is a fresh confirmation link for this account and its address."""
+def confirm_email_address(
+    token: str, secret_key: str, max_age: int, now: datetime | None = None
+) -> User:
+    """Record that the holder of a confirmation link reads the account's mail; commits.
+
+    Raises InvalidConfirmationLink for a forged or expired link, or one sent to an address the
+    account no longer has. Following a link again changes nothing.
+    """
     try:
-        data = URLSafeTimedSerializer(secret_key, salt=EMAIL_CONFIRMATION_SALT).loads(
-            token, max_age=max_age
-        )
-    except BadSignature:
-        return False
-    user = db.session.get(User, user_id)
-    return (
-        user is not None
-        and isinstance(data, dict)
-        and data.get("u") == user.id
-        and data.get("e") == _email_fingerprint(user)
-    )
+        data = _confirmation_serializer(secret_key).loads(token, max_age=max_age)
+    except SignatureExpired as error:
+        raise InvalidConfirmationLink(
+            "That confirmation link has expired. Sign in and ask for a new one on the "
+            "Your data page."
+        ) from error
+    except BadSignature as error:
+        raise InvalidConfirmationLink("That confirmation link is not valid.") from error
+    user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
+    if user is None or data.get("e") != _email_fingerprint(user):
+        raise InvalidConfirmationLink("That confirmation link is not valid.")
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = _now(now)
+        db.session.commit()
+    return user
 
 
 # --- the admin screen -----------------------------------------------------------------------
@@ -665,7 +703,7 @@ def _iso(value: Any) -> Any:
 
 
 def _same_email(column, email: str, email_confirmed: bool):
-    """Match rows addressed to `email`, but only once the account proved it owns the mailbox.
+    """Match rows addressed to `email`, but only once the account proved it reads that mailbox.
 
     Anyone can open an account with any address, so records tied to an address only (guest
     orders, consultation requests, clinicians' recommendations) are shown or erased only after
@@ -674,14 +712,15 @@ def _same_email(column, email: str, email_confirmed: bool):
     return func.lower(column) == email if email_confirmed else false()
 
 
-def export_data(user_id: int, email_confirmed: bool = False) -> dict[str, Any]:
+def export_data(user_id: int) -> dict[str, Any]:
     """Return everything the shop holds about the user, as JSON-ready data.
 
-    Records tied only to the email address are included when `email_confirmed` is true.
+    Records tied only to the email address are included once the address is confirmed.
     """
     user = db.session.get(User, user_id)
     if user is None:
         raise AccountError("There is no such account.")
+    email_confirmed = user.email_confirmed_at is not None
     orders = (
         db.session.execute(
             select(Order)
@@ -722,7 +761,7 @@ def export_data(user_id: int, email_confirmed: bool = False) -> dict[str, Any]:
         db.session.execute(select(BasketItem).where(BasketItem.user_id == user.id)).scalars().all()
     )
     return {
-        "exported_at": _iso(datetime.now(UTC)),
+        "exported_at": _iso(clock.utc_now()),
         "includes_records_sent_to_the_email": email_confirmed,
         "profile": {
             "email": user.email,
@@ -730,6 +769,7 @@ def export_data(user_id: int, email_confirmed: bool = False) -> dict[str, Any]:
             "role": user.role,
             "active": user.active,
             "created_at": _iso(user.created_at),
+            "email_confirmed_at": _iso(user.email_confirmed_at),
             "last_login_at": _iso(user.last_login_at),
             "password_changed_at": _iso(user.password_changed_at),
         },
@@ -842,13 +882,14 @@ def _scrubber(*needles: str) -> Callable[[Any], Any]:
     return scrub
 
 
-def erase_account(user_id: int, password: str, email_confirmed: bool = False) -> None:
+def erase_account(user_id: int, password: str) -> None:
     """Erase a customer's personal and health data; orders stay, anonymised, for sales records.
 
     Deletes saved plans, basket and the account; removes name, email, phone and address from
     orders; anonymises consultation requests and recommendations sent to the email; scrubs the
-    name and email from notes, refund reasons, audit entries and queued emails. Records tied
-    only to the email address are included when `email_confirmed` is true. One transaction.
+    name and email from notes, refund reasons and audit entries; cancels every email still
+    waiting to go to the address. Records tied only to the email address are included once
+    the address is confirmed. One transaction.
     """
     user = db.session.get(User, user_id)
     if user is None:
@@ -860,6 +901,7 @@ def erase_account(user_id: int, password: str, email_confirmed: bool = False) ->
             "Clinic accounts cannot be deleted here; please ask an admin to deactivate it."
         )
     email, name = user.email, user.name
+    email_confirmed = user.email_confirmed_at is not None
     scrub = _scrubber(email, name)
     erased_email = f"erased-{hashlib.sha256(email.encode()).hexdigest()[:12]}@{ERASED_DOMAIN}"
 
@@ -945,9 +987,13 @@ def erase_account(user_id: int, password: str, email_confirmed: bool = False) ->
             entry.user_id = None
         entry.before = scrub(entry.before)
         entry.after = scrub(entry.after)
-    # Without a confirmed address only the account's own emails are known to be this person's.
-    own_emails = OutboxEmail.kind.in_(ACCOUNT_EMAIL_KINDS) | _same_email(
-        OutboxEmail.to_address, email, email_confirmed
+    # Nothing more may be mailed to a person who asked to be forgotten, so every email still
+    # waiting for the address is cancelled. Of those already sent, only the account's own are
+    # known to be this person's until the address is confirmed.
+    own_emails = (
+        (OutboxEmail.status == "pending")
+        | OutboxEmail.kind.in_(ACCOUNT_EMAIL_KINDS)
+        | _same_email(OutboxEmail.to_address, email, email_confirmed)
     )
     for email_row in db.session.execute(
         select(OutboxEmail).where(func.lower(OutboxEmail.to_address) == email, own_emails)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
 from models import AuditEntry, User, db
+from shop import clock
 from shop.services.pagination import Page, clamp_page
 
 
@@ -40,13 +41,10 @@ def list_entries(filters: AuditFilters, page: int = 1, per_page: int = 50) -> Pa
     if filters.target_type:
         query = query.where(AuditEntry.target_type == filters.target_type)
     if filters.start:
-        query = query.where(
-            AuditEntry.created_at >= datetime.combine(filters.start, time.min, tzinfo=UTC)
-        )
+        query = query.where(AuditEntry.created_at >= clock.day_starts(filters.start))
     if filters.end:
         query = query.where(
-            AuditEntry.created_at
-            < datetime.combine(filters.end + timedelta(days=1), time.min, tzinfo=UTC)
+            AuditEntry.created_at < clock.day_starts(filters.end + timedelta(days=1))
         )
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     page = clamp_page(page, total, per_page)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from models import ConsultationRequest, Treatment, User, db
 from models.vocabulary import CONSULTATION_STATUSES
+from shop import clock
 from shop.services import audit
 from shop.services.notifications import queue_email
 
@@ -41,7 +42,7 @@ class ConsultationInput:
 
 
 def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC)
+    return now or clock.utc_now()
 
 
 def treatment_choices() -> list[tuple[str, str]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
@@ -31,6 +31,7 @@ from models import (
     User,
     db,
 )
+from shop import clock
 from shop.services import orders, payments
 from shop.services.audit import record
 from shop.services.notifications import queue_email
@@ -68,11 +69,9 @@ def list_orders(filters: OrderFilters, page: int = 1, per_page: int = 30) -> Pag
     if filters.fulfilment:
         query = query.where(Order.fulfilment == filters.fulfilment)
     if filters.start:
-        query = query.where(Order.placed_at >= datetime.combine(filters.start, time.min, UTC))
+        query = query.where(Order.placed_at >= clock.day_starts(filters.start))
     if filters.end:
-        query = query.where(
-            Order.placed_at < datetime.combine(filters.end + timedelta(days=1), time.min, UTC)
-        )
+        query = query.where(Order.placed_at < clock.day_starts(filters.end + timedelta(days=1)))
     if filters.search:
         text = filters.search.strip()
         query = query.where(

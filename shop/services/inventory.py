@@ -127,6 +127,35 @@ def ledger_differences() -> list[tuple[StockLot, int]]:
     return [(lot, int(total)) for lot, total in rows]
 
 
+# Orders whose held units a later step still sells (ship, collect) or frees (expiry, refund).
+STATUSES_THAT_HOLD_STOCK = ("pending_payment", "paid", "ready_for_collection", "partially_refunded")
+
+
+@dataclass(frozen=True)
+class StrandedReservation:
+    """Units a lot still holds for an order that is over, so no step will ever free them."""
+
+    lot_number: str
+    product_id: int
+    order_reference: str
+    order_status: str
+    quantity: int
+
+
+def stranded_reservations() -> list[StrandedReservation]:
+    """Return every held allocation whose order can no longer sell or release it."""
+    rows = db.session.execute(
+        select(StockLot.lot_number, StockLot.product_id, Order.reference, Order.status)
+        .add_columns(StockAllocation.quantity)
+        .join(StockLot, StockLot.id == StockAllocation.lot_id)
+        .join(OrderLine, OrderLine.id == StockAllocation.order_line_id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(StockAllocation.state == "held", Order.status.not_in(STATUSES_THAT_HOLD_STOCK))
+        .order_by(Order.id, StockLot.id)
+    ).all()
+    return [StrandedReservation(*row) for row in rows]
+
+
 # --- back office: receipts, adjustments, counts, write-offs, recall, CSV ---------------------
 
 

@@ -13,7 +13,6 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -32,6 +31,7 @@ from models import (
     StockMovement,
     db,
 )
+from shop import clock
 from shop.money import vat_included
 from shop.services.basket import BasketStore, PricedBasket, price_basket, shortage_message
 from shop.services.inventory import sellable_by_product
@@ -46,7 +46,6 @@ CARD_EXPIRY_GRACE = timedelta(minutes=10)
 # Stripe refuses Checkout Sessions that expire sooner than this.
 MIN_CHECKOUT_MINUTES = 30
 STANDARD_VAT_BP = 2000
-UK_TIME = ZoneInfo("Europe/London")
 
 ORDER_STATUS_LABELS = {
     "pending_payment": "Awaiting payment",
@@ -127,8 +126,8 @@ class CheckoutDetails:
 
 
 def now_utc() -> datetime:
-    """Return the current time, timezone-aware."""
-    return datetime.now(UTC)
+    """Return the current time, timezone-aware (from the shop's one clock)."""
+    return clock.utc_now()
 
 
 def aware(moment: datetime | None) -> datetime | None:
@@ -139,9 +138,8 @@ def aware(moment: datetime | None) -> datetime | None:
 
 
 def uk_time(moment: datetime | None) -> datetime | None:
-    """Return a moment in UK local time (GMT or BST), for pages and emails."""
-    moment = aware(moment)
-    return moment.astimezone(UK_TIME) if moment is not None else None
+    """Return a moment in the clinic's local time (GMT or BST in the UK), for pages and emails."""
+    return clock.local(moment)
 
 
 def card_payments_enabled() -> bool:
@@ -210,7 +208,8 @@ def place_order(
     any shortage raises InsufficientStock naming the item and nothing is changed.
     """
     now = now or now_utc()
-    today = today or now.date()
+    # The clinic's date at that moment: a lot expiring today is not sold at 00:30 BST.
+    today = today or clock.local(now).date()
     basket = price_basket(store.load(), today)
     if basket.is_empty:
         raise EmptyBasket("Your basket is empty.")

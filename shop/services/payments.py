@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,7 +42,11 @@ class GatewayError(Exception):
 
 
 class WebhookSignatureError(Exception):
-    """A webhook's signature is missing, wrong or too old."""
+    """A webhook's signature is missing, wrong, too old or dated in the future."""
+
+
+class MalformedEvent(Exception):
+    """A correctly signed webhook whose body is not an event the shop can read."""
 
 
 @dataclass(frozen=True)
@@ -174,15 +179,79 @@ class StripeGateway:
         return refund.id
 
     def verify_webhook(self, payload: bytes, signature: str | None) -> dict[str, Any]:
-        """Check the signature on the raw body and return the event as plain data."""
+        """Check the signature on the raw body and return the event as plain data.
+
+        Raises WebhookSignatureError for a bad signature or one dated more than the tolerance
+        away from now in either direction, MalformedEvent for a signed body that is not an
+        event with an id, a type and a data object.
+        """
         try:
-            self.client.construct_event(payload, signature, self.webhook_secret, self.tolerance)
+            stripe.WebhookSignature.verify_header(
+                payload, signature, self.webhook_secret, self.tolerance
+            )
         except (stripe.SignatureVerificationError, ValueError) as error:
             raise WebhookSignatureError(str(error)) from error
-        event = json.loads(payload)
-        if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
-            raise WebhookSignatureError("The event has no id or type.")
-        return event
+        # Stripe's SDK only refuses old signatures; one dated ahead could be replayed for as
+        # long as it stays "recent", so it is refused too.
+        if _signed_at(signature) > time.time() + self.tolerance:
+            raise WebhookSignatureError("The signature is dated in the future.")
+        try:
+            event = json.loads(payload)
+        except (ValueError, RecursionError) as error:
+            raise MalformedEvent("The body is not JSON.") from error
+        return _checked_event(event)
+
+
+def _signed_at(signature: str) -> int:
+    """Return the timestamp of a Stripe-Signature header already verified (Stripe's own reading)."""
+    for item in signature.split(","):
+        key, _, value = item.partition("=")
+        if key == "t":
+            return int(value)
+    raise WebhookSignatureError("The signature has no timestamp.")
+
+
+def _checked_event(event: Any) -> dict[str, Any]:
+    """Return the event if it has the shape every handler relies on, else raise MalformedEvent."""
+    if not isinstance(event, dict):
+        raise MalformedEvent("The event is not a JSON object.")
+    if not _text(event, "id") or not _text(event, "type", max_length=120):
+        raise MalformedEvent("The event has no id or type.")
+    data = event.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+        raise MalformedEvent("The event has no data object.")
+    return event
+
+
+def _text(obj: Mapping[str, Any], key: str, *, max_length: int = 255) -> str | None:
+    """Read an optional string field of an event, refusing any other type (MalformedEvent)."""
+    value = obj.get(key)
+    if value is None:
+        return None
+    # Lengths match the columns the values are stored in; PostgreSQL refuses NUL in text.
+    if not isinstance(value, str) or len(value) > max_length or "\x00" in value:
+        raise MalformedEvent(f"The event's {key} is not a valid string.")
+    return value
+
+
+def _whole(obj: Mapping[str, Any], key: str) -> int | None:
+    """Read an optional whole-number field of an event, refusing any other type."""
+    value = obj.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise MalformedEvent(f"The event's {key} is not a whole number.")
+    return value
+
+
+def _mapping(obj: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """Read an optional object field of an event (empty when missing), refusing other types."""
+    value = obj.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise MalformedEvent(f"The event's {key} is not an object.")
+    return value
 
 
 def stripe_gateway() -> StripeGateway | None:
@@ -296,7 +365,10 @@ def cancel_unpaid_order(order_id: int, *, user_id: int | None = None) -> None:
 
 
 def verify_stripe_webhook(payload: bytes, signature: str | None) -> dict[str, Any]:
-    """Verify a Stripe webhook; raises WebhookSignatureError (also when Stripe is not set up)."""
+    """Verify a Stripe webhook; raises WebhookSignatureError (also when Stripe is not set up).
+
+    A signed body that is not a readable event raises MalformedEvent.
+    """
     gateway = stripe_gateway()
     if gateway is None:
         raise WebhookSignatureError("Card payments are not configured.")
@@ -308,7 +380,8 @@ def handle_stripe_event(event: Mapping[str, Any]) -> str:
 
     The event id is recorded (UNIQUE) in the same transaction as its effects, so a replay,
     or the same event delivered twice at once, changes nothing the second time. Effects are
-    conditional updates, so events arriving out of order cannot undo each other.
+    conditional updates, so events arriving out of order cannot undo each other. A field of
+    the wrong type raises MalformedEvent with nothing changed (not even the id recorded).
     """
     event_id, event_type = str(event["id"]), str(event["type"])
     try:
@@ -318,8 +391,8 @@ def handle_stripe_event(event: Mapping[str, Any]) -> str:
         db.session.rollback()
         return "duplicate"
     handler = EVENT_HANDLERS.get(event_type)
-    obj = (event.get("data") or {}).get("object") or {}
     try:
+        obj = _mapping(_mapping(event, "data"), "object")
         outcome = handler(obj) if handler else "ignored"
         db.session.commit()
     except IntegrityError:
@@ -334,26 +407,48 @@ def handle_stripe_event(event: Mapping[str, Any]) -> str:
     return outcome
 
 
-def _order_for_session(session: Mapping[str, Any]) -> Order | None:
+@dataclass(frozen=True)
+class SessionFields:
+    """The fields of a Checkout Session the shop reads, each checked for its type."""
+
+    id: str | None
+    reference: str | None
+    payment_intent: str | None
+    payment_status: str | None
+    amount_total: int | None
+    currency: str
+
+    @classmethod
+    def read(cls, session: Mapping[str, Any]) -> SessionFields:
+        """Read every field up front, so a malformed session is refused whatever the shop holds."""
+        return cls(
+            id=_text(session, "id"),
+            reference=_text(session, "client_reference_id")
+            or _text(_mapping(session, "metadata"), "order_reference"),
+            payment_intent=_text(session, "payment_intent"),
+            payment_status=_text(session, "payment_status"),
+            amount_total=_whole(session, "amount_total"),
+            currency=(_text(session, "currency") or "").upper(),
+        )
+
+
+def _order_for_session(session: SessionFields) -> Order | None:
     """Find and lock the order a Checkout Session belongs to, by its reference.
 
     The order row is locked before anything else of the order is touched (its payment, its
     stock), the same order every transition follows, so concurrent handlers cannot deadlock.
     """
-    reference = session.get("client_reference_id") or (session.get("metadata") or {}).get(
-        "order_reference"
-    )
-    if not reference:
+    if not session.reference:
         return None
     return db.session.execute(
         select(Order)
-        .where(Order.reference == str(reference))
+        .where(Order.reference == session.reference)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
 
 
-def _session_payment(order: Order, session: Mapping[str, Any]) -> Payment | None:
+def _session_payment(order: Order, session: SessionFields) -> Payment | None:
     """Return the order's Stripe payment row, remembering the session and intent ids."""
     payment = db.session.execute(
         select(Payment)
@@ -362,10 +457,10 @@ def _session_payment(order: Order, session: Mapping[str, Any]) -> Payment | None
         .limit(1)
     ).scalar_one_or_none()
     if payment is not None:
-        if not payment.provider_reference and session.get("id"):
-            payment.provider_reference = str(session["id"])
-        if session.get("payment_intent"):
-            payment.payment_intent_id = str(session["payment_intent"])
+        if not payment.provider_reference and session.id:
+            payment.provider_reference = session.id
+        if session.payment_intent:
+            payment.payment_intent_id = session.payment_intent
     return payment
 
 
@@ -374,17 +469,16 @@ def _note(order_id: int, note: str) -> None:
     orders._record_event(order_id, None, None, note)
 
 
-def _fulfil_paid_session(session: Mapping[str, Any], how: str) -> str:
+def _fulfil_paid_session(session: SessionFields, how: str) -> str:
     """Mark the session's order paid if the amount matches; in the current transaction."""
     order = _order_for_session(session)
     if order is None:
         return "unknown order"
     payment = _session_payment(order, session)
-    if payment is not None and payment.provider_reference not in (None, session.get("id")):
+    if payment is not None and payment.provider_reference not in (None, session.id):
         _note(order.id, f"Ignored payment from an unknown checkout session ({how}).")
         return "other session"
-    amount = session.get("amount_total")
-    currency = str(session.get("currency") or "").upper()
+    amount, currency = session.amount_total, session.currency
     if amount != order.total_pence or currency != order.currency:
         _note(order.id, f"Payment amount {amount} {currency} does not match the order total.")
         log.warning("Order %s: paid amount does not match the total", order.reference)
@@ -420,9 +514,10 @@ def _mark_paid_in_transaction(order_id: int, how: str) -> bool:
     return True
 
 
-def _on_session_completed(session: Mapping[str, Any]) -> str:
+def _on_session_completed(obj: Mapping[str, Any]) -> str:
     """checkout.session.completed: paid now, or waiting for a delayed payment method."""
-    if session.get("payment_status") in ("paid", "no_payment_required"):
+    session = SessionFields.read(obj)
+    if session.payment_status in ("paid", "no_payment_required"):
         return _fulfil_paid_session(session, "checkout completed")
     order = _order_for_session(session)
     if order is None:
@@ -432,13 +527,14 @@ def _on_session_completed(session: Mapping[str, Any]) -> str:
     return "awaiting payment"
 
 
-def _on_async_succeeded(session: Mapping[str, Any]) -> str:
+def _on_async_succeeded(obj: Mapping[str, Any]) -> str:
     """checkout.session.async_payment_succeeded: a delayed payment cleared."""
-    return _fulfil_paid_session(session, "delayed payment cleared")
+    return _fulfil_paid_session(SessionFields.read(obj), "delayed payment cleared")
 
 
-def _on_async_failed(session: Mapping[str, Any]) -> str:
+def _on_async_failed(obj: Mapping[str, Any]) -> str:
     """checkout.session.async_payment_failed: cancel the unpaid order and free its stock."""
+    session = SessionFields.read(obj)
     order = _order_for_session(session)
     if order is None:
         return "unknown order"
@@ -446,9 +542,9 @@ def _on_async_failed(session: Mapping[str, Any]) -> str:
     return _end_unpaid(order.id, "cancelled", "The delayed card payment failed.", "failed")
 
 
-def _on_session_expired(session: Mapping[str, Any]) -> str:
+def _on_session_expired(obj: Mapping[str, Any]) -> str:
     """checkout.session.expired: nobody paid in time, so release the stock."""
-    order = _order_for_session(session)
+    order = _order_for_session(SessionFields.read(obj))
     if order is None:
         return "unknown order"
     return _end_unpaid(order.id, "expired", "The card payment page expired.", "expired")
@@ -467,7 +563,9 @@ def _end_unpaid(order_id: int, to_status: str, note: str, payment_status: str) -
 
 def _on_charge_refunded(charge: Mapping[str, Any]) -> str:
     """charge.refunded: record the total refunded so far (an absolute, so replays are harmless)."""
-    intent = charge.get("payment_intent")
+    # Every field is read (and type-checked) first, so a malformed event is refused whatever
+    # the shop holds.
+    intent, refunded = _text(charge, "payment_intent"), _whole(charge, "amount_refunded") or 0
     if not intent:
         return "no payment intent"
     payment = db.session.execute(
@@ -475,12 +573,14 @@ def _on_charge_refunded(charge: Mapping[str, Any]) -> str:
     ).scalar_one_or_none()
     if payment is None:
         return "unknown payment"
-    refunded = int(charge.get("amount_refunded") or 0)
     return _record_refunded_total(payment, refunded, "Refund recorded by Stripe")
 
 
 def _record_refunded_total(payment: Payment, refunded: int, note: str) -> str:
-    """Raise the order's refunded amount to `refunded` (never lowers it) and set the status."""
+    """Raise the order's refunded amount to `refunded` (never lowers it) and set the status.
+
+    A full refund also releases every unit the order still holds.
+    """
     order = db.session.get(Order, payment.order_id)
     refunded = min(refunded, order.total_pence)
     table = Order.__table__
@@ -499,17 +599,23 @@ def _record_refunded_total(payment: Payment, refunded: int, note: str) -> str:
         return "already recorded"
     payment.status = "refunded" if to_status == "refunded" else "partially_refunded"
     orders._record_event(order.id, status, to_status, note)
+    if to_status == "refunded":
+        # A fully refunded order is over: units it still holds (never handed over) go back
+        # on sale, whichever way the refund arrived (staff, or Stripe's own dashboard).
+        released = orders._release_held(order.id)
+        if released:
+            orders._record_event(order.id, None, None, f"Released {released} held units")
     return to_status
 
 
 def _on_refund_updated(refund: Mapping[str, Any]) -> str:
     """refund.created / refund.updated / refund.failed: keep our refund row's status in step."""
+    refund_id, stripe_status = _text(refund, "id"), _text(refund, "status")
     row = db.session.execute(
-        select(Refund).where(Refund.provider_reference == str(refund.get("id") or ""))
+        select(Refund).where(Refund.provider_reference == (refund_id or ""))
     ).scalar_one_or_none()
     if row is None:
         return "unknown refund"
-    stripe_status = refund.get("status")
     new_status = {"succeeded": "succeeded", "failed": "failed", "canceled": "failed"}.get(
         stripe_status, "pending"
     )

@@ -7,7 +7,7 @@ import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 import pygal
 from pygal.style import Style
@@ -26,6 +26,7 @@ from models import (
     kit_treatments,
 )
 from models.clinic import Recommendation
+from shop import clock
 from shop.services.inventory import (
     StockRow,
     expired_lots_on_hand,
@@ -40,11 +41,8 @@ MAX_RANGE_DAYS = 366
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """Return [start 00:00, day after end 00:00) in UTC."""
-    return (
-        datetime.combine(start, time.min, tzinfo=UTC),
-        datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC),
-    )
+    """Return [start 00:00, day after end 00:00) of the clinic's days, as UTC moments."""
+    return clock.day_starts(start), clock.day_starts(end + timedelta(days=1))
 
 
 def _sold_at():
@@ -54,15 +52,6 @@ def _sold_at():
 def _in_range(start: date, end: date):
     low, high = _bounds(start, end)
     return and_(Order.status.in_(SALES_STATUSES), _sold_at() >= low, _sold_at() < high)
-
-
-def _as_date(value) -> date:
-    """Normalise what date() returns (a string on SQLite, a date on PostgreSQL)."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
 
 
 def _net_line():
@@ -82,14 +71,19 @@ class SalesPoint:
 
 
 def sales_by_day(start: date, end: date) -> list[SalesPoint]:
-    """Return net sales (order totals less refunds) for every day of the range, zeros too."""
-    day = func.date(_sold_at())
+    """Return net sales (order totals less refunds) for every clinic day of the range, zeros too.
+
+    Orders are put on their day in the clinic's time zone, in Python: SQLite has no time
+    zones, and a sale at 00:30 BST belongs to the new day, not to UTC's previous one.
+    """
     rows = db.session.execute(
-        select(day, func.count(Order.id), func.sum(Order.total_pence - Order.refunded_pence))
-        .where(_in_range(start, end))
-        .group_by(day)
+        select(_sold_at(), Order.total_pence - Order.refunded_pence).where(_in_range(start, end))
     ).all()
-    found = {_as_date(d): (int(n), int(total or 0)) for d, n, total in rows}
+    found: dict[date, tuple[int, int]] = {}
+    for sold_at, net in rows:
+        day = clock.local(sold_at).date()
+        orders, revenue = found.get(day, (0, 0))
+        found[day] = (orders + 1, revenue + int(net or 0))
     points = []
     current = start
     while current <= end:
@@ -262,14 +256,14 @@ def sold_from_expiring_lots(
     start: date, end: date, within_days: int = EXPIRING_SOON_DAYS
 ) -> list[ShortDatedSale]:
     """Return units sold in the range from lots with at most `within_days` left on sale day."""
-    day = func.date(_sold_at())
+    sold_at = _sold_at()
     rows = db.session.execute(
         select(
             Product.sku,
             Product.name,
             StockLot.lot_number,
             StockLot.expiry_date,
-            day,
+            sold_at,
             func.sum(StockAllocation.quantity),
         )
         .join(OrderLine, OrderLine.id == StockAllocation.order_line_id)
@@ -277,14 +271,14 @@ def sold_from_expiring_lots(
         .join(StockLot, StockLot.id == StockAllocation.lot_id)
         .join(Product, Product.id == StockAllocation.product_id)
         .where(_in_range(start, end), StockAllocation.state.in_(("held", "committed")))
-        .group_by(Product.sku, Product.name, StockLot.lot_number, StockLot.expiry_date, day)
+        .group_by(Product.sku, Product.name, StockLot.lot_number, StockLot.expiry_date, sold_at)
     ).all()
     found: dict[tuple[str, str, str, date], list[int]] = {}
-    for sku, name, lot_number, expiry, sold_day, units in rows:
-        days_left = (_as_date(expiry) - _as_date(sold_day)).days
+    for sku, name, lot_number, expiry, sold_moment, units in rows:
+        days_left = (expiry - clock.local(sold_moment).date()).days
         if days_left > within_days:
             continue
-        entry = found.setdefault((sku, name, lot_number, _as_date(expiry)), [0, days_left])
+        entry = found.setdefault((sku, name, lot_number, expiry), [0, days_left])
         entry[0] += int(units)
         entry[1] = min(entry[1], days_left)
     return sorted(

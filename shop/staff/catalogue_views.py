@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import (
     Blueprint,
     abort,
@@ -16,6 +14,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from shop import clock
 from shop.auth import staff_required
 from shop.services import catalogue_admin
 from shop.services.catalogue_admin import CatalogueError, KitItemInput
@@ -40,7 +39,7 @@ def products():
         abort(400, description="Unknown status filter.")
     page = request.args.get("page", "1")
     listing = catalogue_admin.list_products(
-        date.today(),
+        clock.today(),
         page=int(page) if page.isdigit() else 1,
         search=search,
         status=status,
@@ -164,7 +163,7 @@ def product_image(product_id: int):
 @staff_required
 def kits():
     """List every kit with its price, availability now and protocol warnings."""
-    return render_template("staff/kits.html", kits=catalogue_admin.list_kits(date.today()))
+    return render_template("staff/kits.html", kits=catalogue_admin.list_kits(clock.today()))
 
 
 def _kit_form(**kwargs) -> KitForm:
@@ -214,7 +213,7 @@ def kit_new():
 @staff_required
 def kit_edit(kit_id: int):
     """Edit a kit; the page shows protocol warnings and availability now."""
-    overview = catalogue_admin.kit_overview(kit_id, date.today())
+    overview = catalogue_admin.kit_overview(kit_id, clock.today())
     if overview is None:
         abort(404, description="There is no such kit.")
     kit = overview.kit
@@ -241,7 +240,7 @@ def kit_edit(kit_id: int):
         else:
             flash("Kit saved.", "success")
             return redirect(url_for("staff.kit_edit", kit_id=kit.id))
-    return _kit_page(form, catalogue_admin.kit_overview(kit_id, date.today()), 422)
+    return _kit_page(form, catalogue_admin.kit_overview(kit_id, clock.today()), 422)
 
 
 @staff_required

@@ -8,9 +8,7 @@ from decimal import Decimal
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    BooleanField,
     DateField,
-    FieldList,
     Form,
     FormField,
     HiddenField,
@@ -29,7 +27,7 @@ from wtforms.validators import (
 )
 
 from models.vocabulary import FULFILMENT_METHODS, ORDER_STATUSES
-from shop.forms import MultiCheckboxField, select_choices
+from shop.forms import BoundedFieldList, CheckboxField, MultiCheckboxField, select_choices
 from shop.labels import (
     ACTIVE_LABELS,
     CATEGORY_LABELS,
@@ -104,7 +102,7 @@ class ReceiveForm(FlaskForm):
     supplier = StringField("Supplier", validators=[Optional(), Length(max=120)])
     reference = StringField("Delivery note reference", validators=[Optional(), Length(max=80)])
     note = TextAreaField("Note", validators=[Optional(), Length(max=1000)])
-    lines = FieldList(FormField(ReceiveLineForm), min_entries=5, max_entries=20)
+    lines = BoundedFieldList(FormField(ReceiveLineForm), min_entries=5, max_entries=20)
 
     def validate_lines(self, field) -> None:
         """Each line that is not blank must be complete."""
@@ -215,7 +213,7 @@ class StockFilterForm(Form):
     """Filters of the stock list (GET)."""
 
     q = StringField("Search", validators=[Optional(), Length(max=80)])
-    low = BooleanField("Only low stock")
+    low = CheckboxField("Only low stock")
     page = IntegerField("Page", validators=[Optional(), NumberRange(min=1, max=100000)], default=1)
 
 
@@ -265,13 +263,13 @@ class ProductForm(FlaskForm):
         choices=select_choices([("", "None"), ("mineral", "Mineral"), ("chemical", "Chemical")]),
         default="",
     )
-    tinted = BooleanField("Tinted")
-    fragrance_free = BooleanField("Fragrance-free")
-    non_comedogenic = BooleanField("Non-comedogenic")
-    occlusive = BooleanField("Occlusive")
-    alcohol_free = BooleanField("Alcohol-free")
-    pregnancy_safe = BooleanField("Safe in pregnancy and breastfeeding")
-    spf_test_on_file = BooleanField("Independent SPF/UVA test data on file")
+    tinted = CheckboxField("Tinted")
+    fragrance_free = CheckboxField("Fragrance-free")
+    non_comedogenic = CheckboxField("Non-comedogenic")
+    occlusive = CheckboxField("Occlusive")
+    alcohol_free = CheckboxField("Alcohol-free")
+    pregnancy_safe = CheckboxField("Safe in pregnancy and breastfeeding")
+    spf_test_on_file = CheckboxField("Independent SPF/UVA test data on file")
     actives = MultiCheckboxField(
         "Actives it contains", choices=select_choices(ACTIVE_LABELS.items())
     )
@@ -287,7 +285,7 @@ class ProductForm(FlaskForm):
         default=5,
         validators=[InputRequired(), NumberRange(min=0, max=MAX_UNITS_PER_LINE)],
     )
-    is_active = BooleanField("On sale", default=True)
+    is_active = CheckboxField("On sale", default=True)
 
     def values(self) -> dict:
         """Return the product attributes as the catalogue service takes them."""
@@ -373,9 +371,9 @@ class KitForm(FlaskForm):
     position = IntegerField(
         "Display position", default=0, validators=[Optional(), NumberRange(min=0, max=10000)]
     )
-    is_active = BooleanField("On sale", default=True)
-    is_featured = BooleanField("Featured on the home page")
-    items = FieldList(FormField(KitItemForm), min_entries=6, max_entries=12)
+    is_active = CheckboxField("On sale", default=True)
+    is_featured = CheckboxField("Featured on the home page")
+    items = BoundedFieldList(FormField(KitItemForm), min_entries=6, max_entries=12)
 
     def validate(self, extra_validators=None) -> bool:
         """Check the fields, then that the chosen price rule has its value."""
@@ -553,8 +551,8 @@ class RefundForm(FlaskForm):
         ),
         default="restock",
     )
-    include_delivery = BooleanField("Refund the delivery charge too")
-    lines = FieldList(FormField(RefundLineForm), min_entries=0, max_entries=100)
+    include_delivery = CheckboxField("Refund the delivery charge too")
+    lines = BoundedFieldList(FormField(RefundLineForm), min_entries=0, max_entries=100)
 
     def quantities(self) -> dict[int, int]:
         """Return {order line id: units} for the lines with units to refund."""

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, render_template, request
 
+from shop import clock
 from shop.auth import staff_required
 from shop.services import audit_log, reports
 from shop.staff.forms import AuditFilterForm, ReportForm
@@ -18,7 +19,7 @@ def _report_range() -> tuple[ReportForm, date | None, date | None]:
     form = ReportForm(request.args)
     if not form.validate():
         return form, None, None
-    end = form.end.data or date.today()
+    end = form.end.data or clock.today()
     start = form.start.data or end - timedelta(days=DEFAULT_REPORT_DAYS - 1)
     if (end - start).days >= reports.MAX_RANGE_DAYS:
         form.end.errors = [f"Choose a range of at most {reports.MAX_RANGE_DAYS} days."]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from shop import clock
 from shop.auth import staff_required
 from shop.services import inventory
 from shop.services.catalogue_admin import product_choices
@@ -32,7 +31,7 @@ def stock_list():
     if not form.validate():
         abort(400, description="Those filters do not make sense.")
     listing = inventory.list_stock(
-        date.today(), page=form.page.data or 1, search=form.q.data or "", only_low=form.low.data
+        clock.today(), page=form.page.data or 1, search=form.q.data or "", only_low=form.low.data
     )
     args = {k: v for k, v in request.args.items() if k in ("q", "low")}
     return render_template("staff/stock_list.html", form=form, listing=listing, query_args=args)
@@ -41,7 +40,7 @@ def stock_list():
 def _product_page(product_id: int, threshold_form=None, status: int = 200):
     page = request.args.get("page", "1")
     stock = inventory.product_stock(
-        product_id, date.today(), page=int(page) if page.isdigit() else 1
+        product_id, clock.today(), page=int(page) if page.isdigit() else 1
     )
     if stock is None:
         abort(404, description="There is no such product.")
@@ -49,7 +48,7 @@ def _product_page(product_id: int, threshold_form=None, status: int = 200):
         formdata=None, threshold=stock.product.low_stock_threshold
     )
     return render_template(
-        "staff/stock_product.html", stock=stock, threshold_form=form, today=date.today()
+        "staff/stock_product.html", stock=stock, threshold_form=form, today=clock.today()
     ), status
 
 
@@ -129,7 +128,7 @@ def stock_receive():
         try:
             receipt = inventory.receive_delivery(
                 lines,
-                today=date.today(),
+                today=clock.today(),
                 user_id=current_user.id,
                 supplier=(form.supplier.data or "").strip(),
                 reference=(form.reference.data or "").strip(),
@@ -156,7 +155,7 @@ def stock_receive():
 def stock_count():
     """Enter counted quantities for many lots; differences are booked as count movements."""
     search = request.args.get("q", "")[:80]
-    lots = inventory.lots_for_count(date.today(), search)
+    lots = inventory.lots_for_count(clock.today(), search)
     form = StocktakeForm.for_lots([lot.id for lot in lots])
     status = 200
     problems: dict[int, str] = {}
@@ -192,12 +191,12 @@ def stock_expired():
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400, description="The form expired; please try again.")
-        written = inventory.write_off_expired(date.today(), current_user.id)
+        written = inventory.write_off_expired(clock.today(), current_user.id)
         units = sum(w.units for w in written)
         flash(f"Wrote off {units} expired unit(s) from {len(written)} lot(s).", "success")
         return redirect(url_for("staff.stock_expired"))
     return render_template(
-        "staff/stock_expired.html", lots=inventory.expired_lots_on_hand(date.today()), form=form
+        "staff/stock_expired.html", lots=inventory.expired_lots_on_hand(clock.today()), form=form
     )
 
 
@@ -218,8 +217,8 @@ def stock_recall():
 @staff_required
 def stock_export():
     """Download every lot as CSV."""
-    body = inventory.export_stock_csv(date.today())
-    filename = f"stock-{date.today().isoformat()}.csv"
+    body = inventory.export_stock_csv(clock.today())
+    filename = f"stock-{clock.today().isoformat()}.csv"
     return Response(
         body,
         mimetype="text/csv",
@@ -246,7 +245,7 @@ def stock_import():
             "The file is not UTF-8 text; save it from your spreadsheet as CSV UTF-8."
         ]
         return render_template("staff/stock_import.html", form=form, preview=None), 422
-    preview = inventory.preview_delivery_csv(text, date.today())
+    preview = inventory.preview_delivery_csv(text, clock.today())
     confirm = ConfirmImportForm(
         formdata=None,
         csv_text=text,
@@ -268,7 +267,7 @@ def stock_import_confirm():
     try:
         receipt = inventory.import_delivery_csv(
             form.csv_text.data,
-            today=date.today(),
+            today=clock.today(),
             user_id=current_user.id,
             supplier=(form.supplier.data or "").strip(),
             reference=(form.reference.data or "").strip(),

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-
 from flask import Blueprint, render_template
 
+from shop import clock
 from shop.auth import staff_required
 from shop.services import reports
 from shop.staff import catalogue_views, order_views, report_views, stock_views
@@ -17,10 +16,10 @@ blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 @staff_required
 def dashboard():
     """Show work waiting (to pack, to collect), stock to act on and today's sales."""
-    now = datetime.now(UTC)
+    now = clock.utc_now()
     return render_template(
         "staff/dashboard.html",
-        board=reports.build_dashboard(date.today(), now),
+        board=reports.build_dashboard(clock.today(), now),
         now_naive=now.replace(tzinfo=None),
     )
 

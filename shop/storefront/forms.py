@@ -1,9 +1,9 @@
 """Forms of the storefront: the catalogue filter read from the query string."""
 
-from wtforms import BooleanField, Form, IntegerField, SelectField
+from wtforms import Form, IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional
 
-from shop.forms import select_choices
+from shop.forms import CheckboxField, select_choices
 from shop.labels import CATEGORY_LABELS, SKIN_TYPE_LABELS
 
 
@@ -25,7 +25,7 @@ class ProductFilterForm(Form):
         choices=select_choices([("", "Any skin type"), *SKIN_TYPE_LABELS.items()]),
         default="",
     )
-    fragrance_free = BooleanField("Fragrance-free only")
+    fragrance_free = CheckboxField("Fragrance-free only")
     sort = SelectField(
         "Sort by",
         choices=select_choices(

@@ -28,7 +28,11 @@ from models import (
 )
 from shop.services import orders, payments
 from shop.services.basket import GuestBasket
-from shop.services.inventory import ledger_differences, sellable_by_product
+from shop.services.inventory import (
+    ledger_differences,
+    sellable_by_product,
+    stranded_reservations,
+)
 from shop.services.orders import CheckoutDetails, InsufficientStock
 from tests.factories import make_kit, make_lot, make_product
 from tests.stripe_fake import API_KEY, WEBHOOK_SECRET
@@ -329,4 +333,47 @@ def test_payment_racing_expiry_ends_consistent(app_ctx, race_app):
             )
         ).scalar_one()
         assert (current.status, held) in {("paid", 1), ("expired", 0)}
+    assert_stock_consistent(cream)
+
+
+def test_full_refund_webhook_racing_shipping_leaves_nothing_held(app_ctx, race_app):
+    """A refund from Stripe's dashboard as staff ship: units are either sold or back on sale."""
+    cream = make_product(name="Refund Cream")
+    make_lot(cream, 30)
+    placed = []
+    with race_app.app_context():
+        for number in range(8):
+            details = CheckoutDetails(
+                name="Refunded",
+                email="refunded@example.com",
+                fulfilment="delivery",
+                payment_method="card",
+                address_line1="1 Road",
+                town="Bath",
+                postcode="BA1 1AA",
+            )
+            order = orders.place_order(GuestBasket({"basket": {f"product:{cream.id}": 2}}), details)
+            orders.mark_paid(order.id, payment_intent_id=f"pi_refund_{number}")
+            placed.append((order.id, order.total_pence, f"pi_refund_{number}"))
+        db.session.remove()
+    jobs: list[Callable[[], object]] = []
+    for order_id, total, intent in placed:
+        charge = {"id": f"ch_{intent}", "payment_intent": intent, "amount_refunded": total}
+        refunded = {"id": f"evt_{intent}", "type": "charge.refunded", "data": {"object": charge}}
+        jobs.append(lambda refunded=refunded: payments.handle_stripe_event(refunded))
+        jobs.append(lambda order_id=order_id: orders.mark_shipped(order_id, "TRACK"))
+    results = run_together(race_app, jobs)
+
+    for index, (kind, value) in enumerate(results):
+        if index % 2 == 0:
+            assert (kind, value) == ("ok", "refunded"), value
+        else:
+            assert kind == "ok" or isinstance(value, orders.IllegalTransition), value
+    db.session.expire_all()
+    statuses = db.session.execute(select(Order.status).where(Order.id.in_([p[0] for p in placed])))
+    assert set(statuses.scalars()) == {"refunded"}
+    shipped = sum(1 for index, (kind, _) in enumerate(results) if index % 2 and kind == "ok")
+    assert held_units(cream) == 0
+    assert lots_of(cream)[0].quantity_on_hand == 30 - 2 * shipped
+    assert stranded_reservations() == []
     assert_stock_consistent(cream)

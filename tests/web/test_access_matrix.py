@@ -81,7 +81,7 @@ ACCESS: dict[str, str] = {
     "account.export": SIGNED_IN,
     "account.erase": SIGNED_IN,
     "account.confirm_email_request": SIGNED_IN,
-    "account.confirm_email": SIGNED_IN,
+    "account.confirm_email": PUBLIC,  # the signed link itself proves the mailbox
 }
 
 # Areas whose every route must carry role_required with (at least) these roles.

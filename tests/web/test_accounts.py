@@ -62,6 +62,32 @@ def test_register_creates_a_customer_signed_in_with_consents(client):
     assert signed_in_user(client)
 
 
+def confirmation_path(to: str) -> str:
+    """Return the path of the confirmation link last emailed to `to`."""
+    email = (
+        db.session.execute(
+            select(OutboxEmail)
+            .where(OutboxEmail.kind == "email_confirmation", OutboxEmail.to_address == to)
+            .order_by(OutboxEmail.id.desc())
+        )
+        .scalars()
+        .first()
+    )
+    return urlsplit(re.search(r"http\S+/account/confirm-email/\S+", email.body_text).group(0)).path
+
+
+def test_registration_emails_a_link_that_confirms_the_address_from_any_browser(app, client):
+    client.post("/account/register", data=registration())
+    user = db.session.execute(select(User)).scalar_one()
+    assert user.email_confirmed_at is None
+    path = confirmation_path("new.patient@example.com")
+    # Opened on another device, not signed in: the signed link is the proof.
+    response = app.test_client().get(path)
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, user.id).email_confirmed_at is not None
+
+
 def test_marketing_consent_is_optional_and_off_by_default(client):
     client.post("/account/register", data=registration())
     assert db.session.execute(select(User)).scalar_one().marketing_consent is False
@@ -71,6 +97,13 @@ def test_register_without_health_data_consent_is_refused(client):
     response = client.post("/account/register", data=registration(health_data_consent=None))
     assert response.status_code == 422
     assert "We need your agreement" in response.get_data(as_text=True)
+    assert user_count() == 0
+
+
+def test_a_checkbox_accepts_only_its_own_value(client):
+    response = client.post("/account/register", data=registration(marketing_consent="no"))
+    assert response.status_code == 422
+    assert "Tick the box or leave it empty." in response.get_data(as_text=True)
     assert user_count() == 0
 
 
@@ -442,7 +475,13 @@ def test_change_password_needs_the_current_one(client, login):
 
 def test_service_refuses_registration_without_consent(app_ctx):
     with pytest.raises(accounts.AccountError, match="agree"):
-        accounts.register("a@example.com", "A", "Gentle-care-77", health_data_consent=False)
+        accounts.register(
+            "a@example.com",
+            "A",
+            "Gentle-care-77",
+            health_data_consent=False,
+            confirmation=accounts.EmailConfirmation("key", lambda token: token, 3600),
+        )
 
 
 def test_reset_token_of_a_changed_email_no_longer_works(app_ctx):

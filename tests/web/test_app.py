@@ -1,5 +1,7 @@
 """The application shell: health check, error pages, configuration."""
 
+from datetime import date
+
 import pytest
 from flask import abort
 
@@ -91,3 +93,43 @@ def test_bad_whole_number_setting_is_refused(monkeypatch):
     monkeypatch.setenv("PRODUCTS_PER_PAGE", "many")
     with pytest.raises(ConfigError, match="PRODUCTS_PER_PAGE"):
         create_app({"TESTING": True})
+
+
+@pytest.fixture
+def app_without_database():
+    """An app whose database server is down (nothing listens on its port)."""
+    return create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "postgresql://shop@127.0.0.1:1/shop"}
+    )
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_pages_answer_503_with_retry_after_when_the_database_is_down(
+    app_without_database, signed_in
+):
+    client = app_without_database.test_client()
+    if signed_in:
+        with client.session_transaction() as session:
+            session["_user_id"] = "some-session-token"
+    response = client.get("/products")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    html = response.get_data(as_text=True)
+    assert "The shop is briefly unavailable" in html and "Back to the shop" in html
+
+
+def test_the_api_answers_json_503_when_the_database_is_down(app_without_database):
+    response = app_without_database.test_client().get(
+        "/api/v1/aftercare-plan",
+        query_string={"treatment": "ipl", "treated_on": date.today().isoformat(), "fitzpatrick": 2},
+    )
+    assert response.status_code == 503
+    # The API's rate limiter may push the wait out to the end of its window.
+    assert int(response.headers["Retry-After"]) >= 30
+    assert response.get_json()["error"]["status"] == 503
+
+
+def test_a_negative_number_of_trusted_proxies_is_refused(monkeypatch):
+    monkeypatch.setenv("PROXY_FIX_X_FOR", "-1")
+    with pytest.raises(ConfigError, match="PROXY_FIX_X_FOR"):
+        load_config()

@@ -237,6 +237,34 @@ def test_race_lost_inside_the_reservation_rolls_back(app_ctx, monkeypatch):
     assert lot_state(scarce_lot) == (1, 0)  # the simulated rival was rolled back too
 
 
+def test_a_status_changed_after_it_was_read_refuses_the_transition(stock, monkeypatch):
+    """The stale-status race PostgreSQL's row lock hides, played out on any database.
+
+    Between reading the status and updating it, a rival (a refund webhook) moves the order on;
+    only the conditional UPDATE can notice, and it must refuse.
+    """
+    cream, _lot = stock
+    order = place({("product", cream.id): 1})
+    orders.mark_paid_at_clinic(order.id)
+    real = orders._current_status
+
+    def refunded_meanwhile(order_id):
+        status = real(order_id)
+        db.session.execute(
+            Order.__table__.update()
+            .where(Order.__table__.c.id == order_id)
+            .values(status="refunded")
+        )
+        return status
+
+    monkeypatch.setattr(orders, "_current_status", refunded_meanwhile)
+    with pytest.raises(IllegalTransition):
+        orders.mark_ready_for_collection(order.id)
+    # Everything was rolled back, the simulated rival's write included.
+    assert fresh(order).status == "paid"
+    assert ("paid", "ready_for_collection") not in history(order)
+
+
 def test_expire_stale_releases_overdue_reservations_only(stock, card_on, runner):
     cream, lot = stock
     long_ago = datetime.now(UTC) - timedelta(days=30)

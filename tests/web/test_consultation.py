@@ -73,6 +73,7 @@ def test_treatment_and_question_are_optional(client):
         ("preferred_times", "x" * 501, "under 500 characters"),
         ("question", "x" * 2001, "under 2000 characters"),
         ("consent", None, "Please agree to us contacting you"),
+        ("consent", "no", "Tick the box or leave it empty."),
     ],
 )
 def test_bad_input_is_refused_with_a_message_and_nothing_saved(client, field, value, message):

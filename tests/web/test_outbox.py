@@ -96,15 +96,17 @@ def test_pending_emails_are_sent_and_marked_sent(runner, mail_config):
 def test_server_down_keeps_emails_pending_and_they_go_out_later(runner, mail_config):
     row = queue()
     down = runner.invoke(args=["outbox", "send"])
-    assert down.exit_code == 0
-    assert "will retry 1" in down.output
+    # Nothing could be sent: cron must see a failure.
+    assert down.exit_code == 1
+    assert "will retry 1" in down.output and "could be sent" in down.output
     row = reload(row)
     assert row.status == "pending" and row.attempts == 1
     assert "Could not reach the mail server" in row.last_error
     due = row.next_attempt_at.replace(tzinfo=UTC)
     assert timedelta(seconds=50) < due - datetime.now(UTC) <= timedelta(seconds=60)
-    # Not due yet: a second run leaves it alone.
-    assert "Sent 0, will retry 0" in runner.invoke(args=["outbox", "send"]).output
+    # Not due yet: a second run leaves it alone, and has nothing to fail at.
+    idle = runner.invoke(args=["outbox", "send"])
+    assert idle.exit_code == 0 and "Sent 0, will retry 0" in idle.output
     assert reload(row).attempts == 1
 
     inbox = Inbox()

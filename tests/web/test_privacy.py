@@ -378,7 +378,7 @@ def confirm_email(client) -> None:
     email = db.session.execute(
         select(OutboxEmail).where(OutboxEmail.kind == "email_confirmation")
     ).scalar_one()
-    link = re.search(r"http\S+/account/data/confirm/\S+", email.body_text).group(0)
+    link = re.search(r"http\S+/account/confirm-email/\S+", email.body_text).group(0)
     assert client.get(urlsplit(link).path).status_code == 302
 
 
@@ -416,16 +416,41 @@ def test_records_tied_only_to_the_email_need_a_confirmed_address(client, login, 
     assert "Email me a link" in client.get("/account/data").get_data(as_text=True)
 
 
-def test_a_forged_or_foreign_confirmation_link_is_refused(app_ctx, client, login, patient):
-    other = make_user(email="other@example.com")
+def test_a_forged_expired_or_outdated_confirmation_link_is_refused(
+    app_ctx, client, login, patient, monkeypatch
+):
     login(patient)
-    foreign = URLSafeTimedSerializer(app_ctx.config["SECRET_KEY"], salt="email-confirmation")
-    token = foreign.dumps({"u": other.id, "e": "x"})
-    assert client.get(f"/account/data/confirm/{token}").status_code == 400
-    assert client.get("/account/data/confirm/nonsense").status_code == 400
-    assert (
-        client.get("/account/data/export").get_json()["includes_records_sent_to_the_email"] is False
+    signer = URLSafeTimedSerializer(app_ctx.config["SECRET_KEY"], salt="email-confirmation")
+    for_an_old_address = signer.dumps({"u": patient.id, "e": "fingerprint-of-another-address"})
+    assert client.get(f"/account/confirm-email/{for_an_old_address}").status_code == 400
+    assert client.get("/account/confirm-email/nonsense").status_code == 400
+    assert client.post("/account/data/confirm-email").status_code == 303
+    email = db.session.execute(select(OutboxEmail)).scalar_one()
+    path = urlsplit(re.search(r"http\S+/account/confirm-email/\S+", email.body_text).group(0))
+    monkeypatch.setitem(app_ctx.config, "EMAIL_CONFIRMATION_MAX_AGE", -1)
+    expired = client.get(path.path)
+    assert expired.status_code == 400 and "expired" in expired.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, patient.id).email_confirmed_at is None
+
+
+def test_erasure_cancels_every_email_still_waiting_for_the_address(client, login, patient):
+    fill_in_everything(patient)
+    db.session.add(
+        OutboxEmail(
+            to_address=PATIENT_EMAIL.upper(),
+            subject="Your order is ready",
+            body_text=f"Dear {PATIENT_NAME}, your order is ready",
+            kind="order_ready",
+        )
     )
+    db.session.commit()
+    login(patient)
+    client.post("/account/data/delete", data={"password": DEFAULT_PASSWORD, "understood": "y"})
+    pending = db.session.execute(
+        select(func.count()).select_from(OutboxEmail).where(OutboxEmail.status == "pending")
+    ).scalar_one()
+    assert pending == 0
 
 
 def test_erasure_without_a_confirmed_address_leaves_records_of_that_address(client, login, patient):
@@ -445,6 +470,20 @@ def test_data_page_summarises_what_is_held(client, login, patient):
     assert "What we hold about you" in html
     assert "Download all your data" in html
     assert "Delete my account" in html
+
+
+def test_erasure_section_says_exactly_what_is_deleted(client, login, patient):
+    fill_in_everything(patient)
+    login(patient)
+    unconfirmed = " ".join(client.get("/account/data").get_data(as_text=True).split())
+    assert "your 1 order " in unconfirmed and "your 1 saved aftercare plan " in unconfirmed
+    assert "are <strong>not</strong> deleted, because the address is not confirmed" in unconfirmed
+    assert "anonymises your" not in unconfirmed
+    confirm_email(client)
+    confirmed = " ".join(client.get("/account/data").get_data(as_text=True).split())
+    assert "your 2 orders " in confirmed
+    assert "anonymises your 1 consultation request and 1 clinician recommendation" in confirmed
+    assert "not</strong> deleted" not in confirmed
 
 
 # --- erasure --------------------------------------------------------------------------------

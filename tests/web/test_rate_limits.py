@@ -65,6 +65,54 @@ def test_one_address_trying_many_accounts_gets_429(client, tight_limits):
     assert wrong_login(client, email="user9@example.com", address="10.9.9.9").status_code == 401
 
 
+def test_without_trusted_proxies_x_forwarded_for_does_not_dodge_the_limit(client, tight_limits):
+    for number in range(3):
+        response = client.post(
+            "/account/login",
+            data={"email": f"user{number}@example.com", "password": "Not-the-password-1"},
+            environ_base={"REMOTE_ADDR": "10.0.0.1"},
+            headers={"X-Forwarded-For": f"203.0.113.{number}"},
+        )
+        assert response.status_code == 401
+    assert wrong_login(client, email="user9@example.com").status_code == 429
+
+
+@pytest.fixture
+def behind_one_proxy(app_ctx, database_url):
+    """An app told one trusted proxy (the load balancer) adds X-Forwarded-For."""
+    application = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "LOGIN_RATE_LIMIT": "3 per minute",
+            "PROXY_FIX_X_FOR": 1,
+        }
+    )
+    with application.app_context():
+        yield application
+        limiter.reset()
+        db.session.remove()
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_limit(behind_one_proxy):
+    client = behind_one_proxy.test_client()
+
+    def attempt(email, client_address):
+        return client.post(
+            "/account/login",
+            data={"email": email, "password": "Not-the-password-1"},
+            environ_base={"REMOTE_ADDR": "10.0.0.1"},  # the load balancer
+            headers={"X-Forwarded-For": client_address},
+        )
+
+    for number in range(3):
+        assert attempt(f"user{number}@example.com", "203.0.113.7").status_code == 401
+    assert attempt("user9@example.com", "203.0.113.7").status_code == 429
+    # Another patient behind the same balancer can still sign in.
+    assert attempt("user9@example.com", "198.51.100.20").status_code == 401
+
+
 def test_successful_logins_do_not_use_up_the_account_limit(client, tight_limits):
     make_user(email="pat@example.com")
     for number in range(5):

@@ -9,7 +9,7 @@ from io import BytesIO
 import pytest
 from sqlalchemy import func, select
 
-from models import AuditEntry, StockLot, StockMovement, StockReceipt, db
+from models import AuditEntry, Order, StockLot, StockMovement, StockReceipt, db
 from shop.services import inventory
 from tests.checkout_helpers import lot_state
 from tests.factories import make_lot, make_product, make_user
@@ -81,6 +81,15 @@ def test_receiving_a_delivery_books_every_line_with_a_receipt(client, staff, cre
     audit = db.session.execute(select(AuditEntry)).scalar_one()
     assert audit.action == "stock.receive" and len(audit.after["lines"]) == 2
     assert_ledger_balances()
+
+
+def test_a_delivery_with_more_lines_than_the_form_takes_is_refused_whole(client, staff, cream):
+    line = {"product": cream.id, "expiry_date": FUTURE, "quantity": 1}
+    lines = [{**line, "lot_number": f"L{number}"} for number in range(21)]
+    response = client.post("/staff/stock/receive", data=receive_form(lines))
+    assert response.status_code == 422
+    assert "At most 20 rows can be sent at once, and this had 21" in response.get_data(as_text=True)
+    assert lot_count() == 0 and movements() == []
 
 
 def test_receiving_more_of_a_known_lot_adds_to_it(app_ctx, cream):
@@ -490,6 +499,20 @@ def test_stock_verify_reports_lots_out_of_step_with_their_ledger(runner, cream):
     result = runner.invoke(args=["stock", "verify"])
     assert result.exit_code == 1
     assert "V-1" in result.output and "ledger says 5" in result.output
+
+
+def test_stock_verify_reports_units_still_held_for_a_finished_order(app, runner, cream):
+    make_lot(cream, 5, lot_number="HELD-1")
+    order = paid_collect_order(app, [(cream.slug, 2, "product")])
+    assert runner.invoke(args=["stock", "verify"]).exit_code == 0
+    # What a refund that forgot the stock used to leave behind.
+    db.session.execute(
+        Order.__table__.update().where(Order.id == order.id).values(status="refunded")
+    )
+    db.session.commit()
+    result = runner.invoke(args=["stock", "verify"])
+    assert result.exit_code == 1
+    assert f"HELD-1 (product {cream.id}) still holds 2 for order {order.reference}" in result.output
 
 
 def test_stock_list_filters_and_queries_stay_constant(client, staff, count_queries):

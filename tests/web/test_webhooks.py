@@ -143,6 +143,51 @@ def test_stale_signature_is_refused(client, card_order, app):
     assert status_of(order) == "pending_payment"
 
 
+def test_signature_dated_beyond_the_tolerance_ahead_is_refused(client, card_order, app):
+    order, session = card_order
+    tolerance = app.config["STRIPE_WEBHOOK_TOLERANCE"]
+    paid = event("checkout.session.completed", completed_session(session))
+    ahead = deliver(client, paid, timestamp=int(time.time()) + tolerance + 60)
+    assert ahead.status_code == 400
+    assert status_of(order) == "pending_payment" and event_count() == 0
+    # A clock a little fast is still within the tolerance.
+    skewed = deliver(client, paid, timestamp=int(time.time()) + 30)
+    assert skewed.status_code == 200 and status_of(order) == "paid"
+
+
+def _charge_refunded(amount_refunded):
+    return {"payment_intent": "pi_x", "amount_refunded": amount_refunded}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[]",
+        "null",
+        '"checkout.session.completed"',
+        json.dumps({"id": "evt_m1", "type": "checkout.session.completed", "data": "str"}),
+        json.dumps(
+            {"id": "evt_m2", "type": "checkout.session.completed", "data": {"object": [1, 2]}}
+        ),
+        json.dumps({"id": ["evt_m3"], "type": "charge.refunded", "data": {"object": {}}}),
+        json.dumps(event("charge.refunded", _charge_refunded("all"))),
+        json.dumps(event("charge.refunded", _charge_refunded(True))),
+        json.dumps(event("checkout.session.completed", {"client_reference_id": 7})),
+        json.dumps(event("checkout.session.completed", {"amount_total": "4395"})),
+        json.dumps(event("checkout.session.expired", {"metadata": "LS-1"})),
+        json.dumps(event("charge.refunded", {"payment_intent": "pi_\u0000"})),
+        json.dumps(event("refund.updated", {"id": "re_1", "status": ["succeeded"]})),
+        "[" * 100_000 + "]" * 100_000,
+    ],
+)
+def test_signed_but_malformed_events_are_refused_and_change_nothing(client, card_order, body):
+    order, _session = card_order
+    response = deliver(client, body)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["title"] == "Malformed event"
+    assert status_of(order) == "pending_payment" and event_count() == 0
+
+
 def test_body_changed_after_signing_is_refused(client, card_order):
     order, session = card_order
     body, signature = sign(event("checkout.session.completed", completed_session(session)))
@@ -287,6 +332,21 @@ def test_charge_refunded_records_partial_then_full_refund(client, card_order):
     assert full.get_json()["outcome"] == "refunded"
     assert status_of(order) == "refunded"
     assert db.session.get(Order, order.id).refunded_pence == order.total_pence
+
+
+def test_full_refund_through_stripe_puts_the_held_stock_back_on_sale(
+    client, runner, card_order, cream
+):
+    _order, session = card_order
+    paid = completed_session(session)
+    deliver(client, event("checkout.session.completed", paid))
+    assert sellable(cream) == 8
+    charge = {"id": "ch_2", "object": "charge", "payment_intent": paid["payment_intent"]}
+    full = deliver(client, event("charge.refunded", {**charge, "amount_refunded": 4395}))
+    assert full.get_json()["outcome"] == "refunded"
+    assert sellable(cream) == 10
+    verify = runner.invoke(args=["stock", "verify"])
+    assert verify.exit_code == 0, verify.output
 
 
 def test_refund_of_an_unpaid_order_is_ignored(client, card_order):
