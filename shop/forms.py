@@ -9,6 +9,7 @@ from wtforms import BooleanField, FieldList, RadioField, SelectChoice, SelectMul
 from wtforms.validators import InputRequired, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from shop import clock
 from shop.aftercare import Screening
 from shop.aftercare.vocabulary import (
     FITZPATRICK_DESCRIPTIONS,
@@ -109,7 +110,7 @@ class TreatmentProfileMixin:
 
     def validate_treated_on(self, field) -> None:
         """Keep the treatment date within a year either side of today."""
-        problem = treatment_date_problem(field.data, date.today()) if field.data else None
+        problem = treatment_date_problem(field.data, clock.today()) if field.data else None
         if problem:
             raise ValidationError(problem)
 

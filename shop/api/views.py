@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, current_app, jsonify, request
 
+from shop import clock
 from shop.api.schema import FieldProblem, parse_plan_input
 from shop.extensions import csrf, limiter
 from shop.services import plans
@@ -37,7 +36,7 @@ def aftercare_plan():
     else:
         data = request.args.to_dict()
         from_json = False
-    today = date.today()
+    today = clock.today()
     plan_request, problems = parse_plan_input(data, from_json=from_json, today=today)
     if plan_request is None:
         return _bad_request(problems)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 
+from shop import clock
 from shop.basket.forms import AddItemsForm, AddToBasketForm, RemoveLineForm, UpdateLineForm
 from shop.basket.session import basket_count, current_store
 from shop.services import basket as basket_service
@@ -23,7 +22,7 @@ def inject_basket_count() -> dict[str, int]:
 
 def _show(status: int = 200, problem: str | None = None, form_errors: list[str] | None = None):
     """Render the basket, optionally with a message about a refused change."""
-    priced = basket_service.view_basket(current_store(), date.today())
+    priced = basket_service.view_basket(current_store(), clock.today())
     config = current_app.config
     return render_template(
         "basket/view.html",
@@ -69,7 +68,7 @@ def add():
         return _show(400, form_errors=_errors(form))
     try:
         name, quantity = basket_service.add_item(
-            current_store(), form.kind.data, form.slug.data, form.quantity.data, date.today()
+            current_store(), form.kind.data, form.slug.data, form.quantity.data, clock.today()
         )
     except BasketError as error:
         return _show(409, problem=str(error))
@@ -86,7 +85,7 @@ def add_items():
         return _show(400, form_errors=errors)
     wanted = [(entry.form.product.data, entry.form.quantity.data) for entry in form.items.entries]
     try:
-        names = basket_service.add_products(current_store(), wanted, date.today())
+        names = basket_service.add_products(current_store(), wanted, clock.today())
     except BasketError as error:
         return _show(409, problem=str(error))
     flash(f"Added {len(names)} product{'s' if len(names) != 1 else ''} to your basket.", "success")
@@ -101,7 +100,7 @@ def update():
         return _show(400, form_errors=_errors(form))
     try:
         basket_service.set_quantity(
-            current_store(), form.key.data, form.quantity.data, date.today()
+            current_store(), form.key.data, form.quantity.data, clock.today()
         )
     except NotInBasket as error:
         return _show(400, problem=str(error))

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from flask import Blueprint, render_template, request
 
+from shop import clock
 from shop.aftercare.timeline import Phase, TimelineDay, group_into_phases
 from shop.kitfinder.forms import KitFinderForm
 from shop.services import catalogue, plans
@@ -49,7 +50,7 @@ def plan_page():
     form = _form()
     if not form.validate_on_submit():
         return render_template("kitfinder/finder.html", form=form), 422
-    today = date.today()
+    today = clock.today()
     result = plans.build_plan(
         PlanRequest(
             treatment=form.treatment.data,

@@ -6,8 +6,6 @@ rate-limited per client address (one shared budget) so tokens cannot be guessed 
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import (
     Blueprint,
     current_app,
@@ -19,6 +17,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from shop import clock
 from shop.basket.session import current_store
 from shop.extensions import limiter
 from shop.patient.forms import AcknowledgeForm, BuyForm
@@ -57,7 +56,7 @@ def _render(rec, token: str, status: int = 200, ack_form=None, buy_problem: str 
     return render_template(
         "patient/recommendation.html",
         token=token,
-        patient=recommendations.patient_plan(rec, date.today()),
+        patient=recommendations.patient_plan(rec, clock.today()),
         ack_form=ack_form or AcknowledgeForm(formdata=None),
         buy_form=BuyForm(formdata=None),
         buy_problem=buy_problem,
@@ -109,7 +108,7 @@ def buy(token: str):
     if not form.validate_on_submit():
         return _render(rec, token, 400, buy_problem="The form expired; please try again.")
     try:
-        recommendations.buy_kit(token, current_store(), date.today())
+        recommendations.buy_kit(token, current_store(), clock.today())
     except (LinkNotFound, LinkGone) as error:
         return _unavailable(error)
     except (RecommendationError, BasketError) as error:

@@ -34,6 +34,7 @@ from models import (
     db,
     kit_treatments,
 )
+from shop import clock
 from shop.aftercare import (
     KitItem as EngineKitItem,
 )
@@ -124,7 +125,7 @@ class PatientDetails:
 
 
 def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(UTC)
+    return now or clock.utc_now()
 
 
 def _aware(moment: datetime | None) -> datetime | None:

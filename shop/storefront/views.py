@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, current_app, flash, render_template, request
 
+from shop import clock
 from shop.services import catalogue
 from shop.services.catalogue import ProductFilters
 from shop.storefront.forms import ProductFilterForm
@@ -16,7 +15,7 @@ blueprint = Blueprint("storefront", __name__)
 @blueprint.get("/")
 def home():
     """Show treatments, the way into the kit finder and the featured kits."""
-    today = date.today()
+    today = clock.today()
     return render_template(
         "storefront/home.html",
         treatments=catalogue.list_treatments(),
@@ -45,7 +44,7 @@ def products():
         filters,
         page=form.page.data or 1,
         per_page=current_app.config["PRODUCTS_PER_PAGE"],
-        today=date.today(),
+        today=clock.today(),
     )
     return render_template(
         "storefront/products.html",
@@ -59,7 +58,7 @@ def products():
 @blueprint.get("/products/<slug>")
 def product(slug: str):
     """Show one product with its availability and the kits that contain it."""
-    found = catalogue.get_product(slug, date.today())
+    found = catalogue.get_product(slug, clock.today())
     if found is None:
         abort(404, description="We do not sell a product at that address.")
     card, kits = found
@@ -76,7 +75,7 @@ def kits():
         flash("We do not know that treatment, so here are all our kits.", "warning")
     return render_template(
         "storefront/kits.html",
-        kits=catalogue.list_kits(date.today(), treatment_slug=selected.slug if selected else None),
+        kits=catalogue.list_kits(clock.today(), treatment_slug=selected.slug if selected else None),
         treatments=list(treatments.values()),
         selected_treatment=selected,
     )
@@ -85,7 +84,7 @@ def kits():
 @blueprint.get("/kits/<slug>")
 def kit(slug: str):
     """Show one kit: its items and what each is for, its price, saving and availability."""
-    card = catalogue.get_kit(slug, date.today())
+    card = catalogue.get_kit(slug, clock.today())
     if card is None:
         abort(404, description="We do not have a kit at that address.")
     return render_template("storefront/kit.html", card=card)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, render_template
 
+from shop import clock
 from shop.aftercare import rules
 from shop.services import catalogue, plans
 
@@ -30,5 +29,5 @@ def detail(slug: str):
         treatment=treatment,
         protocol=protocol,
         not_suitable_if=rules.not_suitable_if(protocol),
-        kits=catalogue.list_kits(date.today(), treatment_slug=slug),
+        kits=catalogue.list_kits(clock.today(), treatment_slug=slug),
     )
