@@ -9,6 +9,7 @@ from shop import clock
 from shop.account import commands as account_commands
 from shop.aftercare import ProtocolError, load_protocols
 from shop.checkout import commands as checkout_commands
+from shop.seed.catalogue_data import DemoCatalogueError, load_demo_catalogue
 from shop.services import inventory, seeding
 from shop.services.protocols import ProtocolChanged
 
@@ -27,8 +28,6 @@ def register(app: Flask) -> None:
 
         The treatments' protocols are brought up to the shipped versions every time.
         """
-        from shop.seed.demo_catalogue import KITS, LOTS, PRODUCTS
-
         try:
             protocols = list(load_protocols().values())
             if if_empty and not seeding.catalogue_is_empty():
@@ -39,16 +38,17 @@ def register(app: Flask) -> None:
                 )
                 return
             production = current_app.config["SHOP_ENV"] == "production"
+            catalogue = load_demo_catalogue()
             report = seeding.seed_demo(
                 protocols=protocols,
-                products=PRODUCTS,
-                kits=KITS,
-                lots=LOTS,
+                products=catalogue.products,
+                kits=catalogue.kits,
+                lots=catalogue.lots,
                 today=clock.today(),
                 with_users=not production,
                 password=current_app.config["DEMO_PASSWORD"] or None,
             )
-        except (ProtocolError, ProtocolChanged) as error:
+        except (ProtocolError, DemoCatalogueError, ProtocolChanged) as error:
             raise click.ClickException(str(error)) from error
         click.echo(
             f"Seeded {report.treatments} treatments ({report.protocols_updated} protocols "

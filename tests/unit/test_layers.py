@@ -78,13 +78,23 @@ def test_models_import_nothing_from_the_shop(path):
     assert not [name for name in _imports(path) if name.split(".")[0] in {"shop", "app"}]
 
 
-@pytest.mark.parametrize("path", _files("shop/aftercare"), ids=lambda p: p.name)
-def test_the_engine_imports_only_the_standard_library_and_itself(path):
+# Pure packages (no Flask, no database) and the project modules each may import.
+PURE = {"shop/aftercare": ("shop.aftercare",), "shop/seed": ("shop.aftercare", "shop.seed")}
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [(path, allowed) for folder, allowed in PURE.items() for path in _files(folder)],
+    ids=lambda value: value.name if isinstance(value, Path) else "",
+)
+def test_the_engine_and_the_demo_data_import_only_the_standard_library_and_themselves(
+    path, allowed
+):
     for name in _imports(path):
         top = name.split(".")[0]
         assert top not in {"flask", "sqlalchemy", "flask_sqlalchemy", "models", "app"}, name
         if top == "shop":
-            assert name.startswith("shop.aftercare"), name
+            assert name.startswith(allowed), name
 
 
 @pytest.mark.parametrize("path", _files("shop/services"), ids=lambda p: p.name)

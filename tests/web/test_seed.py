@@ -75,6 +75,22 @@ def test_needling_kit_for_darker_skin_has_tinted_mineral_spf50(runner):
         assert any(p.tinted and p.uv_filter == "mineral" for p in sunscreens)
 
 
+def test_seed_refuses_a_broken_demo_catalogue_and_writes_nothing(runner, tmp_path, monkeypatch):
+    from shop.seed import catalogue_data
+
+    text = catalogue_data.DEFAULT_PATH.read_text(encoding="utf-8")
+    broken = tmp_path / "demo_catalogue.toml"
+    broken.write_text(text.replace("price_pence = 2600", "price_pence = 26.00", 1), "utf-8")
+    monkeypatch.setattr(catalogue_data, "DEFAULT_PATH", broken)
+    result = runner.invoke(args=["seed"])
+    assert result.exit_code == 1
+    assert (
+        "demo_catalogue.toml: product 'umbra-sheer-mineral-fluid-spf50', "
+        "price_pence: must be an integer" in result.output
+    )
+    assert set(_counts().values()) == {0}
+
+
 def test_production_seed_creates_no_demo_users(app_ctx, monkeypatch):
     monkeypatch.setitem(app_ctx.config, "SHOP_ENV", "production")
     result = app_ctx.test_cli_runner().invoke(args=["seed"])
