@@ -38,6 +38,7 @@ from shop.services import audit
 from shop.services.notifications import queue_email
 from shop.services.pagination import Page, clamp_page
 from shop.services.protocols import protocols_by_hash
+from shop.services.unit_of_work import unit_of_work
 
 PASSWORD_RESET_SALT = "password-reset"
 EMAIL_CONFIRMATION_SALT = "email-confirmation"
@@ -195,14 +196,13 @@ def register(
         password_changed_at=moment,
         last_login_at=moment,
     )
-    db.session.add(user)
     try:
-        db.session.flush()
-        _queue_email_confirmation(user, confirmation)
-        db.session.commit()
+        with unit_of_work():
+            db.session.add(user)
+            db.session.flush()
+            _queue_email_confirmation(user, confirmation)
     except IntegrityError as error:
         # Two sign-ups racing for one address: the UNIQUE constraint decides.
-        db.session.rollback()
         raise EmailTaken(
             "An account with this email already exists. Sign in or reset your password."
         ) from error
@@ -221,8 +221,8 @@ def authenticate(email: str, password: str, now: datetime | None = None) -> User
         raise AccountInactive(
             "This account has been deactivated. Please contact the clinic if you need help."
         )
-    user.last_login_at = _now(now)
-    db.session.commit()
+    with unit_of_work():
+        user.last_login_at = _now(now)
     return user
 
 
@@ -244,11 +244,10 @@ def create_user(
         password_hash=generate_password_hash(password),
         password_changed_at=moment,
     )
-    db.session.add(user)
     try:
-        db.session.commit()
+        with unit_of_work():
+            db.session.add(user)
     except IntegrityError as error:
-        db.session.rollback()
         raise EmailTaken(f"An account for {email} already exists.") from error
     return user
 
@@ -260,9 +259,9 @@ def change_password(
     user = db.session.get(User, user_id)
     if user is None or not check_password_hash(user.password_hash, current_password or ""):
         raise InvalidCredentials("Your current password is not right.")
-    _check_password_strength(new_password, user.email)
-    _set_password(user, new_password, _now(now))
-    db.session.commit()
+    with unit_of_work():
+        _check_password_strength(new_password, user.email)
+        _set_password(user, new_password, _now(now))
     return user
 
 
@@ -319,16 +318,16 @@ def request_password_reset(
         return False
     if user is None or not user.active:
         return False
-    token = make_reset_token(user, secret_key)
-    queue_email(
-        user.email,
-        "Reset your password",
-        "password_reset",
-        name=user.name,
-        link=link_for(token),
-        valid_minutes=max(1, max_age // 60),
-    )
-    db.session.commit()
+    with unit_of_work():
+        token = make_reset_token(user, secret_key)
+        queue_email(
+            user.email,
+            "Reset your password",
+            "password_reset",
+            name=user.name,
+            link=link_for(token),
+            valid_minutes=max(1, max_age // 60),
+        )
     return True
 
 
@@ -336,10 +335,10 @@ def reset_password(
     token: str, new_password: str, secret_key: str, max_age: int, now: datetime | None = None
 ) -> User:
     """Set a new password from a reset link; the link stops working and all sessions end."""
-    user = user_for_reset_token(token, secret_key, max_age)
-    _check_password_strength(new_password, user.email)
-    _set_password(user, new_password, _now(now))
-    db.session.commit()
+    with unit_of_work():
+        user = user_for_reset_token(token, secret_key, max_age)
+        _check_password_strength(new_password, user.email)
+        _set_password(user, new_password, _now(now))
     return user
 
 
@@ -374,8 +373,8 @@ def request_email_confirmation(user_id: int, confirmation: EmailConfirmation) ->
     user = db.session.get(User, user_id)
     if user is None:
         raise AccountError("There is no such account.")
-    _queue_email_confirmation(user, confirmation)
-    db.session.commit()
+    with unit_of_work():
+        _queue_email_confirmation(user, confirmation)
 
 
 def confirm_email_address(
@@ -399,8 +398,8 @@ def confirm_email_address(
     if user is None or data.get("e") != _email_fingerprint(user):
         raise InvalidConfirmationLink("That confirmation link is not valid.")
     if user.email_confirmed_at is None:
-        user.email_confirmed_at = _now(now)
-        db.session.commit()
+        with unit_of_work():
+            user.email_confirmed_at = _now(now)
     return user
 
 
@@ -437,12 +436,12 @@ def change_role(actor_id: int | None, user_id: int, role: str) -> User:
         raise AccountError("You cannot change your own role; ask another admin.")
     if user.role == role:
         return user
-    before = {"role": user.role}
-    user.role = role
-    # A new role means new permissions: make the user sign in again.
-    user.end_all_sessions()
-    audit.record(actor_id, "user.role_changed", "user", user.id, before, {"role": role})
-    db.session.commit()
+    with unit_of_work():
+        before = {"role": user.role}
+        user.role = role
+        # A new role means new permissions: make the user sign in again.
+        user.end_all_sessions()
+        audit.record(actor_id, "user.role_changed", "user", user.id, before, {"role": role})
     return user
 
 
@@ -458,15 +457,15 @@ def set_active(actor_id: int | None, user_id: int, active: bool) -> User:
     user.active = active
     if not active:
         user.end_all_sessions()
-    audit.record(
-        actor_id,
-        "user.activated" if active else "user.deactivated",
-        "user",
-        user.id,
-        {"active": not active},
-        {"active": active},
-    )
-    db.session.commit()
+    with unit_of_work():
+        audit.record(
+            actor_id,
+            "user.activated" if active else "user.deactivated",
+            "user",
+            user.id,
+            {"active": not active},
+            {"active": active},
+        )
     return user
 
 
@@ -558,8 +557,8 @@ def save_plan(
     )
     if user.health_data_consent_at is None:
         user.health_data_consent_at = moment
-    db.session.add(plan)
-    db.session.commit()
+    with unit_of_work():
+        db.session.add(plan)
     return plan
 
 
@@ -570,8 +569,8 @@ def delete_plan(user_id: int, plan_id: int) -> bool:
     ).scalar_one_or_none()
     if plan is None:
         return False
-    db.session.delete(plan)
-    db.session.commit()
+    with unit_of_work():
+        db.session.delete(plan)
     return True
 
 
@@ -905,107 +904,111 @@ def erase_account(user_id: int, password: str) -> None:
     scrub = _scrubber(email, name)
     erased_email = f"erased-{hashlib.sha256(email.encode()).hexdigest()[:12]}@{ERASED_DOMAIN}"
 
-    orders = (
-        db.session.execute(
-            select(Order)
-            .where(or_(Order.user_id == user.id, _same_email(Order.email, email, email_confirmed)))
-            .options(selectinload(Order.events))
-        )
-        .scalars()
-        .all()
-    )
-    for order in orders:
-        order.user_id = None
-        order.email = erased_email
-        order.name = ERASED_NAME
-        order.phone = ""
-        order.address_line1 = order.address_line2 = ""
-        order.town = ""
-        order.postcode = ""
-        order.tracking_reference = ""
-        for event in order.events:
-            event.note = scrub(event.note)
-    order_ids = [order.id for order in orders]
-    if order_ids:
-        for refund in db.session.execute(
-            select(Refund).where(Refund.order_id.in_(order_ids))
-        ).scalars():
-            refund.reason = scrub(refund.reason)
-    for event in db.session.execute(
-        select(OrderEvent).where(OrderEvent.user_id == user.id)
-    ).scalars():
-        event.user_id = None
-
-    for request in db.session.execute(
-        select(ConsultationRequest).where(
-            _same_email(ConsultationRequest.email, email, email_confirmed)
-        )
-    ).scalars():
-        request.name = ERASED_NAME
-        request.email = erased_email
-        request.phone = ""
-        request.treatment_id = None
-        request.preferred_times = ""
-        request.question = ""
-        request.staff_note = ""
-        request.status = "closed"
-    for rec in db.session.execute(
-        select(Recommendation).where(
-            _same_email(Recommendation.patient_email, email, email_confirmed)
-        )
-    ).scalars():
-        rec.patient_name = ERASED_NAME
-        rec.patient_email = erased_email
-        rec.notes = ""
-        rec.screening = {}
-        rec.concerns = []
-        # The link must stop working: it would show the erased recommendation.
-        rec.token_hash = None
-        rec.status = "revoked"
-
-    mentions = [
-        cast(column, Text).ilike(f"%{needle}%")
-        for column in (AuditEntry.before, AuditEntry.after)
-        for needle in (email, name)
-        if email_confirmed and needle and len(needle.strip()) >= 3
-    ]
-    if order_ids:
-        order_targets = [str(order_id) for order_id in order_ids]
-        mentions.append(
-            (AuditEntry.target_type == "order") & AuditEntry.target_id.in_(order_targets)
-        )
-    for entry in db.session.execute(
-        select(AuditEntry).where(
-            or_(
-                AuditEntry.user_id == user.id,
-                (AuditEntry.target_type == "user") & (AuditEntry.target_id == str(user.id)),
-                *mentions,
+    with unit_of_work():
+        orders = (
+            db.session.execute(
+                select(Order)
+                .where(
+                    or_(Order.user_id == user.id, _same_email(Order.email, email, email_confirmed))
+                )
+                .options(selectinload(Order.events))
             )
+            .scalars()
+            .all()
         )
-    ).scalars():
-        if entry.user_id == user.id:
-            entry.user_id = None
-        entry.before = scrub(entry.before)
-        entry.after = scrub(entry.after)
-    # Nothing more may be mailed to a person who asked to be forgotten, so every email still
-    # waiting for the address is cancelled. Of those already sent, only the account's own are
-    # known to be this person's until the address is confirmed.
-    own_emails = (
-        (OutboxEmail.status == "pending")
-        | OutboxEmail.kind.in_(ACCOUNT_EMAIL_KINDS)
-        | _same_email(OutboxEmail.to_address, email, email_confirmed)
-    )
-    for email_row in db.session.execute(
-        select(OutboxEmail).where(func.lower(OutboxEmail.to_address) == email, own_emails)
-    ).scalars():
-        db.session.delete(email_row)
+        for order in orders:
+            order.user_id = None
+            order.email = erased_email
+            order.name = ERASED_NAME
+            order.phone = ""
+            order.address_line1 = order.address_line2 = ""
+            order.town = ""
+            order.postcode = ""
+            order.tracking_reference = ""
+            for event in order.events:
+                event.note = scrub(event.note)
+        order_ids = [order.id for order in orders]
+        if order_ids:
+            for refund in db.session.execute(
+                select(Refund).where(Refund.order_id.in_(order_ids))
+            ).scalars():
+                refund.reason = scrub(refund.reason)
+        for event in db.session.execute(
+            select(OrderEvent).where(OrderEvent.user_id == user.id)
+        ).scalars():
+            event.user_id = None
 
-    for item in db.session.execute(
-        select(BasketItem).where(BasketItem.user_id == user.id)
-    ).scalars():
-        db.session.delete(item)
-    for plan in db.session.execute(select(SavedPlan).where(SavedPlan.user_id == user.id)).scalars():
-        db.session.delete(plan)
-    db.session.flush()
-    db.session.delete(user)
-    db.session.commit()
+        for request in db.session.execute(
+            select(ConsultationRequest).where(
+                _same_email(ConsultationRequest.email, email, email_confirmed)
+            )
+        ).scalars():
+            request.name = ERASED_NAME
+            request.email = erased_email
+            request.phone = ""
+            request.treatment_id = None
+            request.preferred_times = ""
+            request.question = ""
+            request.staff_note = ""
+            request.status = "closed"
+        for rec in db.session.execute(
+            select(Recommendation).where(
+                _same_email(Recommendation.patient_email, email, email_confirmed)
+            )
+        ).scalars():
+            rec.patient_name = ERASED_NAME
+            rec.patient_email = erased_email
+            rec.notes = ""
+            rec.screening = {}
+            rec.concerns = []
+            # The link must stop working: it would show the erased recommendation.
+            rec.token_hash = None
+            rec.status = "revoked"
+
+        mentions = [
+            cast(column, Text).ilike(f"%{needle}%")
+            for column in (AuditEntry.before, AuditEntry.after)
+            for needle in (email, name)
+            if email_confirmed and needle and len(needle.strip()) >= 3
+        ]
+        if order_ids:
+            order_targets = [str(order_id) for order_id in order_ids]
+            mentions.append(
+                (AuditEntry.target_type == "order") & AuditEntry.target_id.in_(order_targets)
+            )
+        for entry in db.session.execute(
+            select(AuditEntry).where(
+                or_(
+                    AuditEntry.user_id == user.id,
+                    (AuditEntry.target_type == "user") & (AuditEntry.target_id == str(user.id)),
+                    *mentions,
+                )
+            )
+        ).scalars():
+            if entry.user_id == user.id:
+                entry.user_id = None
+            entry.before = scrub(entry.before)
+            entry.after = scrub(entry.after)
+        # Nothing more may be mailed to a person who asked to be forgotten, so every email still
+        # waiting for the address is cancelled. Of those already sent, only the account's own are
+        # known to be this person's until the address is confirmed.
+        own_emails = (
+            (OutboxEmail.status == "pending")
+            | OutboxEmail.kind.in_(ACCOUNT_EMAIL_KINDS)
+            | _same_email(OutboxEmail.to_address, email, email_confirmed)
+        )
+        for email_row in db.session.execute(
+            select(OutboxEmail).where(func.lower(OutboxEmail.to_address) == email, own_emails)
+        ).scalars():
+            db.session.delete(email_row)
+
+        for item in db.session.execute(
+            select(BasketItem).where(BasketItem.user_id == user.id)
+        ).scalars():
+            db.session.delete(item)
+        for plan in db.session.execute(
+            select(SavedPlan).where(SavedPlan.user_id == user.id)
+        ).scalars():
+            db.session.delete(plan)
+        db.session.flush()
+        db.session.delete(user)

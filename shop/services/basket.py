@@ -15,6 +15,7 @@ from models import BasketItem, Kit, KitItem, Product, db
 from shop.money import vat_included
 from shop.services.catalogue import kit_price
 from shop.services.inventory import sellable_by_product
+from shop.services.unit_of_work import unit_of_work
 
 # Enough for any course of aftercare; stops a typo of 1000 from holding the whole shelf.
 MAX_LINE_QUANTITY = 10
@@ -323,33 +324,32 @@ class UserBasket:
         """Make the saved rows equal `quantities`; commits."""
         wanted = clean_quantities(quantities)
         try:
-            existing = {
-                row.item_key: row
-                for row in db.session.execute(
-                    select(BasketItem).where(BasketItem.user_id == self.user_id)
-                ).scalars()
-            }
-            for key, row in existing.items():
-                if key not in wanted:
-                    db.session.delete(row)
-                elif row.quantity != wanted[key]:
-                    row.quantity = wanted[key]
-            for key, quantity in wanted.items():
-                if key not in existing:
-                    kind, item_id = parse_key(key)
-                    db.session.add(
-                        BasketItem(
-                            user_id=self.user_id,
-                            item_key=key,
-                            product_id=item_id if kind == "product" else None,
-                            kit_id=item_id if kind == "kit" else None,
-                            quantity=quantity,
+            with unit_of_work():
+                existing = {
+                    row.item_key: row
+                    for row in db.session.execute(
+                        select(BasketItem).where(BasketItem.user_id == self.user_id)
+                    ).scalars()
+                }
+                for key, row in existing.items():
+                    if key not in wanted:
+                        db.session.delete(row)
+                    elif row.quantity != wanted[key]:
+                        row.quantity = wanted[key]
+                for key, quantity in wanted.items():
+                    if key not in existing:
+                        kind, item_id = parse_key(key)
+                        db.session.add(
+                            BasketItem(
+                                user_id=self.user_id,
+                                item_key=key,
+                                product_id=item_id if kind == "product" else None,
+                                kit_id=item_id if kind == "kit" else None,
+                                quantity=quantity,
+                            )
                         )
-                    )
-            db.session.commit()
         except IntegrityError as error:
             # Two windows changing the same basket at once: keep the other, ask to retry.
-            db.session.rollback()
             raise BasketError("Your basket changed in another window. Please try again.") from error
 
     def discard_after_order(self) -> None:

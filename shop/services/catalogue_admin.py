@@ -22,6 +22,7 @@ from shop.services.catalogue import KitPrice, kit_price
 from shop.services.inventory import Availability, kit_availabilities, sellable_by_product
 from shop.services.pagination import Page, clamp_page
 from shop.services.plans import engine_product
+from shop.services.unit_of_work import unit_of_work
 
 PRODUCT_ATTRIBUTES = (
     "sku",
@@ -65,6 +66,7 @@ KIT_ATTRIBUTES = (
     "is_featured",
     "position",
 )
+
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
 IMAGE_MAX_SIDE = 800
@@ -143,15 +145,11 @@ def create_product(values: dict[str, Any], skin_types: list[str], user_id: int |
     """Create a product from every attribute the aftercare rules read; commits."""
     _check_product(values, None)
     product = Product()
-    try:
+    with unit_of_work():
         _apply_product(product, values, skin_types)
         db.session.add(product)
         db.session.flush()
         record(user_id, "product.create", "product", product.id, None, _product_audit(product))
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return product
 
 
@@ -164,7 +162,7 @@ def update_product(
         raise CatalogueError("That product does not exist.")
     _check_product(values, product.id)
     before = _product_audit(product)
-    try:
+    with unit_of_work():
         _apply_product(product, values, skin_types)
         after = _product_audit(product)
         changed = {k: v for k, v in after.items() if before.get(k) != v}
@@ -176,10 +174,6 @@ def update_product(
             {k: before[k] for k in changed},
             changed,
         )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return product
 
 
@@ -188,17 +182,17 @@ def set_product_active(product_id: int, active: bool, user_id: int | None) -> Pr
     product = get_product(product_id)
     if product is None:
         raise CatalogueError("That product does not exist.")
-    before = {"is_active": product.is_active}
-    product.is_active = active
-    record(
-        user_id,
-        "product.activate" if active else "product.deactivate",
-        "product",
-        product.id,
-        before,
-        {"is_active": active},
-    )
-    db.session.commit()
+    with unit_of_work():
+        before = {"is_active": product.is_active}
+        product.is_active = active
+        record(
+            user_id,
+            "product.activate" if active else "product.deactivate",
+            "product",
+            product.id,
+            before,
+            {"is_active": active},
+        )
     return product
 
 
@@ -332,18 +326,18 @@ def store_product_image(
     path.write_bytes(webp)
     old = product.image_filename
     try:
-        product.image_filename = filename
-        record(
-            user_id,
-            "product.image",
-            "product",
-            product.id,
-            {"image_filename": old},
-            {"image_filename": filename},
-        )
-        db.session.commit()
+        with unit_of_work():
+            product.image_filename = filename
+            record(
+                user_id,
+                "product.image",
+                "product",
+                product.id,
+                {"image_filename": old},
+                {"image_filename": filename},
+            )
     except Exception:
-        db.session.rollback()
+        # The new file must not outlive a change that was not stored.
         path.unlink(missing_ok=True)
         raise
     if old:
@@ -450,15 +444,11 @@ def create_kit(
     """Create a kit with its items, price rule and applicability; commits."""
     treatments = _check_kit(values, items, treatment_ids, None)
     kit = Kit()
-    try:
+    with unit_of_work():
         _apply_kit(kit, values, items, treatments)
         db.session.add(kit)
         db.session.flush()
         record(user_id, "kit.create", "kit", kit.id, None, _kit_audit(kit))
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return kit
 
 
@@ -475,16 +465,12 @@ def update_kit(
         raise CatalogueError("That kit does not exist.")
     treatments = _check_kit(values, items, treatment_ids, kit.id)
     before = _kit_audit(kit)
-    try:
+    with unit_of_work():
         _apply_kit(kit, values, items, treatments)
         db.session.flush()
         after = _kit_audit(kit)
         changed = {k: v for k, v in after.items() if before.get(k) != v}
         record(user_id, "kit.update", "kit", kit.id, {k: before[k] for k in changed}, changed)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return kit
 
 
@@ -493,17 +479,17 @@ def set_kit_active(kit_id: int, active: bool, user_id: int | None) -> Kit:
     kit = get_kit(kit_id)
     if kit is None:
         raise CatalogueError("That kit does not exist.")
-    before = {"is_active": kit.is_active}
-    kit.is_active = active
-    record(
-        user_id,
-        "kit.activate" if active else "kit.deactivate",
-        "kit",
-        kit.id,
-        before,
-        {"is_active": active},
-    )
-    db.session.commit()
+    with unit_of_work():
+        before = {"is_active": kit.is_active}
+        kit.is_active = active
+        record(
+            user_id,
+            "kit.activate" if active else "kit.deactivate",
+            "kit",
+            kit.id,
+            before,
+            {"is_active": active},
+        )
     return kit
 
 

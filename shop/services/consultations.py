@@ -13,6 +13,7 @@ from models.vocabulary import CONSULTATION_STATUSES
 from shop import clock
 from shop.services import audit
 from shop.services.notifications import queue_email
+from shop.services.unit_of_work import unit_of_work
 
 # What a clinician can move a request to; "open" is only where requests start.
 FOLLOW_UP_STATUSES = ("contacted", "booked", "closed")
@@ -67,7 +68,7 @@ def request_consultation(
         if treatment is None:
             raise ConsultationError("We do not offer that treatment; please choose from the list.")
     moment = _now(now)
-    try:
+    with unit_of_work():
         request = ConsultationRequest(
             name=data.name,
             email=data.email.lower(),
@@ -88,10 +89,6 @@ def request_consultation(
             name=data.name,
             treatment_name=treatment.name if treatment is not None else None,
         )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return request
 
 
@@ -147,7 +144,7 @@ def update_status(
         raise LookupError(request_id)
     moment = _now(now)
     before = request.status
-    try:
+    with unit_of_work():
         request.status = status
         request.handled_by_id = user_id
         note = note.strip()
@@ -163,8 +160,4 @@ def update_status(
             before={"status": before},
             after={"status": status},
         )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return request

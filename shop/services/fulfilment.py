@@ -36,6 +36,7 @@ from shop.services import orders, payments
 from shop.services.audit import record
 from shop.services.notifications import queue_email
 from shop.services.pagination import Page, clamp_page
+from shop.services.unit_of_work import unit_of_work
 
 OrderError = orders.OrderError
 IllegalTransition = orders.IllegalTransition
@@ -232,20 +233,17 @@ def _audited(
     before_work: Callable[[Order], None] | None = None,
 ) -> Any:
     """Stage the audit entry (and any email), then run the service that commits them."""
-    try:
+    with unit_of_work():
         order = _order_or_raise(order_id)
         record(user_id, action, "order", order.reference, {"status": order.status}, after)
         if before_work is not None:
             before_work(order)
         return work()
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def mark_packed(order_id: int, user_id: int | None = None) -> None:
     """Record that a paid order has been picked and packed (its status stays paid); commits."""
-    try:
+    with unit_of_work():
         order = _order_or_raise(order_id)
         now = orders.now_utc()
         table = Order.__table__
@@ -262,10 +260,6 @@ def mark_packed(order_id: int, user_id: int | None = None) -> None:
             raise IllegalTransition("This order is already packed.")
         db.session.add(OrderEvent(order_id=order_id, note="Picked and packed", user_id=user_id))
         record(user_id, "order.pack", "order", order.reference, {"packed": False}, {"packed": True})
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def _email_context(order: Order) -> dict[str, Any]:

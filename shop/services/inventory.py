@@ -30,6 +30,7 @@ from models import (
 from models.base import utcnow
 from shop.services.audit import record
 from shop.services.pagination import Page, clamp_page
+from shop.services.unit_of_work import unit_of_work
 
 # At or below this many units, the shop tells customers how many are left.
 ONLY_FEW_LEFT = 5
@@ -344,7 +345,7 @@ def receive_delivery(
     problems = check_delivery_lines(lines, today)
     if problems:
         raise DeliveryError(problems)
-    try:
+    with unit_of_work():
         receipt = StockReceipt(supplier=supplier, reference=reference, note=note, user_id=user_id)
         db.session.add(receipt)
         db.session.flush()
@@ -394,10 +395,6 @@ def receive_delivery(
                 ],
             },
         )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return receipt
 
 
@@ -423,7 +420,7 @@ def adjust_lot(
     if lot is None:
         raise StockError("That lot does not exist.")
     before = {"quantity_on_hand": lot.quantity_on_hand}
-    try:
+    with unit_of_work():
         if not _change_on_hand(lot.id, change):
             db.session.refresh(lot)
             raise StockError(
@@ -451,10 +448,6 @@ def adjust_lot(
             before,
             {"quantity_on_hand": lot.quantity_on_hand, "change": change, "note": note},
         )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return movement
 
 
@@ -489,7 +482,7 @@ def stocktake(
         raise StocktakeError(problems)
     if not counts:
         raise StockError("Enter at least one counted quantity.")
-    try:
+    with unit_of_work():
         lots = _locked_lots(StockLot.id.in_(counts))
         missing = set(counts) - {lot.id for lot in lots}
         for lot_id in sorted(missing):
@@ -535,10 +528,6 @@ def stocktake(
             )
         if problems:
             raise StocktakeError(problems)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return StocktakeResult(movements=movements, unchanged=unchanged)
 
 
@@ -557,7 +546,7 @@ def write_off_expired(today: date, user_id: int | None = None) -> list[WriteOff]
     Units that orders still hold stay on the lot (reserved never exceeds on hand); staff see them.
     """
     written: list[WriteOff] = []
-    try:
+    with unit_of_work():
         lots = _locked_lots(
             (StockLot.expiry_date <= today)
             & (StockLot.quantity_on_hand > StockLot.quantity_reserved)
@@ -587,10 +576,6 @@ def write_off_expired(today: date, user_id: int | None = None) -> list[WriteOff]
                 None,
                 {"lots": [{"lot_id": w.lot.id, "units": w.units} for w in written]},
             )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return written
 
 
@@ -601,17 +586,17 @@ def set_low_stock_threshold(product_id: int, threshold: int, user_id: int | None
     product = db.session.get(Product, product_id)
     if product is None:
         raise StockError("That product does not exist.")
-    before = {"low_stock_threshold": product.low_stock_threshold}
-    product.low_stock_threshold = threshold
-    record(
-        user_id,
-        "product.threshold",
-        "product",
-        product.id,
-        before,
-        {"low_stock_threshold": threshold},
-    )
-    db.session.commit()
+    with unit_of_work():
+        before = {"low_stock_threshold": product.low_stock_threshold}
+        product.low_stock_threshold = threshold
+        record(
+            user_id,
+            "product.threshold",
+            "product",
+            product.id,
+            before,
+            {"low_stock_threshold": threshold},
+        )
 
 
 # --- reading stock for the back office ----------------------------------------------------

@@ -36,6 +36,7 @@ from shop.money import vat_included
 from shop.services.basket import BasketStore, PricedBasket, price_basket, shortage_message
 from shop.services.inventory import sellable_by_product
 from shop.services.notifications import queue_email
+from shop.services.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -222,16 +223,12 @@ def place_order(
             if details.payment_method == "clinic"
             else "Card payments are not available at the moment."
         )
-    try:
+    with unit_of_work():
         order = _create_order(basket, details, now)
         _reserve_stock(order, basket, today)
         if details.payment_method == "clinic":
             _queue_confirmation(order)
         store.discard_after_order()
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     log.info("Order %s placed (%s, %s)", order.reference, order.payment_method, order.fulfilment)
     return order
 
@@ -554,14 +551,10 @@ def release_order_stock(order_id: int) -> int:
     Prefer cancel_order / expire_order, which also move the status; this is for staff tools
     that must free stock of an order whose status they handle themselves.
     """
-    try:
+    with unit_of_work():
         released = _release_held(order_id)
         if released:
             _record_event(order_id, None, None, f"Released {released} held units")
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return released
 
 
@@ -571,12 +564,8 @@ def commit_order_stock(order_id: int, user_id: int | None = None) -> int:
     Prefer mark_shipped / mark_collected, which call this inside their own transition.
     """
     order = _get_order(order_id)
-    try:
+    with unit_of_work():
         sold = _commit_held(order_id, order.reference, user_id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return sold
 
 
@@ -644,18 +633,6 @@ def _transition(
     return status
 
 
-def _run(work: Callable[[], object]) -> object:
-    """Run one unit of work: commit on success, roll back and re-raise on failure."""
-    try:
-        result = work()
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    db.session.expire_all()
-    return result
-
-
 def mark_paid(
     order_id: int,
     *,
@@ -694,7 +671,9 @@ def mark_paid(
         _queue_confirmation(order)
         return True
 
-    return bool(_run(work))
+    with unit_of_work():
+        changed = work()
+    return bool(changed)
 
 
 def _settle_payment(
@@ -735,7 +714,8 @@ def mark_ready_for_collection(order_id: int, *, user_id: int | None = None) -> N
             check=collect_only,
         )
 
-    _run(work)
+    with unit_of_work():
+        work()
 
 
 def mark_shipped(order_id: int, tracking: str = "", *, user_id: int | None = None) -> None:
@@ -761,13 +741,14 @@ def mark_shipped(order_id: int, tracking: str = "", *, user_id: int | None = Non
         )
         _commit_held(order_id, order.reference, user_id)
 
-    _run(work)
+    with unit_of_work():
+        work()
 
 
 def mark_delivered(order_id: int, *, user_id: int | None = None) -> None:
     """Close a shipped order once it has arrived; commits."""
-    _run(
-        lambda: _transition(
+    with unit_of_work():
+        _transition(
             order_id,
             ("shipped",),
             "completed",
@@ -776,7 +757,6 @@ def mark_delivered(order_id: int, *, user_id: int | None = None) -> None:
             user_id=user_id,
             values={"completed_at": now_utc()},
         )
-    )
 
 
 def mark_collected(order_id: int, *, user_id: int | None = None) -> None:
@@ -815,7 +795,8 @@ def mark_collected(order_id: int, *, user_id: int | None = None) -> None:
             _record_event(order_id, None, None, "Paid at the clinic desk", user_id)
         _commit_held(order_id, order.reference, user_id)
 
-    _run(work)
+    with unit_of_work():
+        work()
 
 
 def mark_paid_at_clinic(order_id: int, *, user_id: int | None = None) -> bool:
@@ -839,7 +820,8 @@ def cancel_order(order_id: int, *, note: str = "Cancelled", user_id: int | None 
         _settle_payment_if_pending(order_id, "failed")
         _release_held(order_id)
 
-    _run(work)
+    with unit_of_work():
+        work()
 
 
 def _settle_payment_if_pending(order_id: int, status: str) -> None:
@@ -864,7 +846,9 @@ def expire_order(order_id: int, *, note: str = "Reservation expired") -> bool:
         _release_held(order_id)
         return True
 
-    return bool(_run(work))
+    with unit_of_work():
+        changed = work()
+    return bool(changed)
 
 
 def stale_order_ids(now: datetime, limit: int = 500) -> list[int]:

@@ -22,6 +22,7 @@ from sqlalchemy import func, select, update
 
 from models import OutboxEmail, db
 from shop.services.orders import now_utc
+from shop.services.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -53,17 +54,17 @@ def backoff(attempts: int) -> timedelta:
 
 def _claim(email_id: int, now: datetime) -> bool:
     """Take one due email for this sender by moving its next attempt forward; commits."""
-    table = OutboxEmail.__table__
-    result = db.session.execute(
-        update(table)
-        .where(
-            table.c.id == email_id,
-            table.c.status == "pending",
-            table.c.next_attempt_at <= now,
+    with unit_of_work():
+        table = OutboxEmail.__table__
+        result = db.session.execute(
+            update(table)
+            .where(
+                table.c.id == email_id,
+                table.c.status == "pending",
+                table.c.next_attempt_at <= now,
+            )
+            .values(next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS))
         )
-        .values(next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS))
-    )
-    db.session.commit()
     return result.rowcount == 1
 
 
@@ -101,32 +102,32 @@ def _connect(config: Mapping[str, Any]) -> smtplib.SMTP:
 
 def _record_failure(email: OutboxEmail, error: str, now: datetime, max_attempts: int) -> bool:
     """Count a failed attempt and schedule the next; returns True when it gave up."""
-    table = OutboxEmail.__table__
-    attempts = email.attempts + 1
-    gave_up = attempts >= max_attempts
-    db.session.execute(
-        update(table)
-        .where(table.c.id == email.id, table.c.status == "pending")
-        .values(
-            attempts=attempts,
-            last_error=error[:1000],
-            status="failed" if gave_up else "pending",
-            next_attempt_at=now + backoff(attempts),
+    with unit_of_work():
+        table = OutboxEmail.__table__
+        attempts = email.attempts + 1
+        gave_up = attempts >= max_attempts
+        db.session.execute(
+            update(table)
+            .where(table.c.id == email.id, table.c.status == "pending")
+            .values(
+                attempts=attempts,
+                last_error=error[:1000],
+                status="failed" if gave_up else "pending",
+                next_attempt_at=now + backoff(attempts),
+            )
         )
-    )
-    db.session.commit()
     return gave_up
 
 
 def _record_sent(email: OutboxEmail, now: datetime) -> None:
     """Mark an email sent."""
-    table = OutboxEmail.__table__
-    db.session.execute(
-        update(table)
-        .where(table.c.id == email.id)
-        .values(status="sent", sent_at=now, attempts=email.attempts + 1, last_error="")
-    )
-    db.session.commit()
+    with unit_of_work():
+        table = OutboxEmail.__table__
+        db.session.execute(
+            update(table)
+            .where(table.c.id == email.id)
+            .values(status="sent", sent_at=now, attempts=email.attempts + 1, last_error="")
+        )
 
 
 def send_due_emails(

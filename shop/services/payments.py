@@ -33,6 +33,7 @@ from models import (
 from shop.services import orders
 from shop.services.basket import BasketStore
 from shop.services.orders import CheckoutDetails, OrderError, now_utc
+from shop.services.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -313,10 +314,10 @@ def place_and_pay(
         log.warning("Could not open a card checkout for order %s", order.reference)
         orders.cancel_order(order.id, note="Card payment page could not be opened")
         raise
-    payment = orders.latest_payment(order.id)
-    payment.provider_reference = hosted.session_id
-    payment.checkout_url = hosted.url
-    db.session.commit()
+    with unit_of_work():
+        payment = orders.latest_payment(order.id)
+        payment.provider_reference = hosted.session_id
+        payment.checkout_url = hosted.url
     return CheckoutOutcome(order, hosted.url)
 
 
@@ -384,25 +385,18 @@ def handle_stripe_event(event: Mapping[str, Any]) -> str:
     the wrong type raises MalformedEvent with nothing changed (not even the id recorded).
     """
     event_id, event_type = str(event["id"]), str(event["type"])
-    try:
-        db.session.add(ProcessedEvent(provider="stripe", event_id=event_id, event_type=event_type))
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        return "duplicate"
     handler = EVENT_HANDLERS.get(event_type)
     try:
-        obj = _mapping(_mapping(event, "data"), "object")
-        outcome = handler(obj) if handler else "ignored"
-        db.session.commit()
+        with unit_of_work():
+            db.session.add(
+                ProcessedEvent(provider="stripe", event_id=event_id, event_type=event_type)
+            )
+            db.session.flush()
+            obj = _mapping(_mapping(event, "data"), "object")
+            outcome = handler(obj) if handler else "ignored"
     except IntegrityError:
-        # The same event processed at this very moment by another worker: it won.
-        db.session.rollback()
+        # Seen before, or being processed at this very moment by another worker: it won.
         return "duplicate"
-    except Exception:
-        db.session.rollback()
-        raise
-    db.session.expire_all()
     log.info("Stripe event %s (%s): %s", event_id, event_type, outcome)
     return outcome
 
@@ -697,7 +691,7 @@ def refund_order(
     key = f"refund-{order.reference}-{len(previous) + 1}"
     provider_reference = gateway_for(payment.provider).refund(payment, amount, key)
 
-    try:
+    with unit_of_work():
         # Lock the order first, as every transition does, then check it is still refundable.
         if orders._current_status(order.id) not in orders.REFUNDABLE_STATUSES:
             raise RefundError("The order changed while refunding; please look again.")
@@ -738,10 +732,6 @@ def refund_order(
         )
         if outcome.startswith("not refundable") or outcome == "already recorded":
             raise RefundError("The order changed while refunding; please look again.")
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return refund
 
 

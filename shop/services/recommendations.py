@@ -60,6 +60,7 @@ from shop.services.catalogue import kit_price
 from shop.services.notifications import queue_email
 from shop.services.plans import PlanRequest, UnknownTreatment, build_plan, engine_product
 from shop.services.protocols import advice_protocol
+from shop.services.unit_of_work import unit_of_work
 
 # Orders in these states did not turn into a sale, so they do not count as a purchase.
 NOT_PURCHASED_STATUSES = ("expired", "cancelled", "refunded")
@@ -274,7 +275,7 @@ def create_recommendation(
     """Record the patient's profile, let the engine propose the kit, and save a draft; commits."""
     _check_details(details)
     moment = _now(now)
-    try:
+    with unit_of_work():
         rec = Recommendation(
             clinician_id=clinician_id,
             status="draft",
@@ -286,10 +287,6 @@ def create_recommendation(
         db.session.add(rec)
         db.session.flush()
         audit.record(clinician_id, "recommendation.create", "recommendation", rec.id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return rec
 
 
@@ -324,7 +321,7 @@ def update_recommendation(
         "contact_changed": (rec.patient_name, rec.patient_email)
         != (details.patient_name, details.patient_email.lower()),
     }
-    try:
+    with unit_of_work():
         _apply_details(rec, details)
         if replanned:
             _propose(rec, details, today)
@@ -332,10 +329,6 @@ def update_recommendation(
         audit.record(
             actor.user_id, "recommendation.update", "recommendation", rec.id, after=changes
         )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return rec, replanned
 
 
@@ -421,15 +414,11 @@ def _save_items(
     rec: Recommendation, actor: Actor, action: str, change: dict[str, Any]
 ) -> Recommendation:
     """Store a kit change with its audit entry (products and quantities, no health data)."""
-    try:
+    with unit_of_work():
         db.session.flush()
         _match_curated_kit(rec)
         rec.updated_at = _now(None)
         audit.record(actor.user_id, action, "recommendation", rec.id, after=change)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return rec
 
 
@@ -540,7 +529,7 @@ def send_recommendation(
     resend = rec.status == "sent"
     expires_at = moment + timedelta(days=current_app.config["RECOMMENDATION_LINK_DAYS"])
     clinician = db.session.get(User, rec.clinician_id) if rec.clinician_id else None
-    try:
+    with unit_of_work():
         rec.token_hash = hash_token(token)
         rec.status = "sent"
         rec.sent_at = moment
@@ -559,10 +548,6 @@ def send_recommendation(
         )
         action = "recommendation.resend" if resend else "recommendation.send"
         audit.record(actor.user_id, action, "recommendation", rec.id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return rec, token
 
 
@@ -571,14 +556,10 @@ def revoke_recommendation(rec_id: int, actor: Actor, now: datetime | None = None
     rec = get_recommendation(rec_id, actor)
     if rec.status == "revoked":
         raise RecommendationError("This recommendation is already revoked.")
-    try:
+    with unit_of_work():
         rec.status = "revoked"
         rec.updated_at = _now(now)
         audit.record(actor.user_id, "recommendation.revoke", "recommendation", rec.id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return rec
 
 
@@ -637,19 +618,19 @@ def open_link(token: str, now: datetime | None = None) -> Recommendation:
     moment = _now(now)
     rec = _resolve(token, moment)
     if rec.opened_at is None:
-        _stamp_once(rec.id, Recommendation.opened_at, moment)
-        db.session.commit()
+        with unit_of_work():
+            _stamp_once(rec.id, Recommendation.opened_at, moment)
         db.session.refresh(rec)
     return rec
 
 
 def acknowledge(token: str, now: datetime | None = None) -> Recommendation:
     """Record that the patient confirmed they were given and read the advice (first time kept)."""
-    moment = _now(now)
-    rec = _resolve(token, moment)
-    _stamp_once(rec.id, Recommendation.acknowledged_at, moment)
-    _stamp_once(rec.id, Recommendation.opened_at, moment)
-    db.session.commit()
+    with unit_of_work():
+        moment = _now(now)
+        rec = _resolve(token, moment)
+        _stamp_once(rec.id, Recommendation.acknowledged_at, moment)
+        _stamp_once(rec.id, Recommendation.opened_at, moment)
     db.session.refresh(rec)
     return rec
 

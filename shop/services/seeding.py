@@ -25,6 +25,7 @@ from models import (
 from shop.aftercare import Protocol
 from shop.services.catalogue_admin import KIT_ATTRIBUTES, PRODUCT_ATTRIBUTES
 from shop.services.protocols import store_protocol
+from shop.services.unit_of_work import unit_of_work
 
 DEMO_USERS = (
     ("admin@clinic.example", "Alex Admin", "admin"),
@@ -77,12 +78,8 @@ def seed_treatments(protocols: Iterable[Protocol], report: SeedReport) -> None:
 def refresh_protocols(protocols: Iterable[Protocol]) -> SeedReport:
     """Bring the treatments' protocols up to the shipped versions (one unit of work)."""
     report = SeedReport()
-    try:
+    with unit_of_work():
         seed_treatments(protocols, report)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return report
 
 
@@ -186,7 +183,7 @@ def seed_demo(
 ) -> SeedReport:
     """Seed everything in one transaction; running it again creates nothing new."""
     report = SeedReport()
-    try:
+    with unit_of_work():
         seed_treatments(protocols, report)
         db.session.flush()
         by_sku = seed_products(products, report)
@@ -194,8 +191,4 @@ def seed_demo(
         seed_lots(lots, by_sku, today, report)
         if with_users:
             seed_users(password, report)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return report
