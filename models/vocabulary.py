@@ -1,54 +1,42 @@
-"""Controlled vocabularies stored in the database; a test keeps them equal to the engine's."""
+"""Controlled vocabularies stored in the database.
 
-TREATMENTS = (
-    "microneedling",
-    "chemical-peel-superficial",
-    "chemical-peel-medium",
-    "laser-ablative",
-    "laser-non-ablative",
-    "ipl",
-    "dermaplaning",
-    "microdermabrasion",
-    "hydrafacial",
-    "rf-microneedling",
-    "botulinum-toxin",
-    "dermal-filler",
+The clinical ones (treatments, categories, actives, UV filters, skin types, concerns) are the
+aftercare engine's own: they are defined once, in the engine's pure vocabulary module, which
+imports nothing, and read from there.
+"""
+
+from shop.aftercare.vocabulary import (
+    ACTIVES,
+    CATEGORIES,
+    CONCERNS,
+    SKIN_TYPES,
+    TREATMENTS,
+    UV_FILTERS,
 )
-CATEGORIES = (
-    "sunscreen",
-    "cleanser",
-    "moisturiser",
-    "balm",
-    "ointment",
-    "serum",
-    "mist",
-    "compress",
-    "sheet-mask",
-    "bruise-cream",
-    "makeup",
-    "accessory",
-)
-ACTIVES = (
-    "retinoid",
-    "aha",
-    "bha",
-    "vitamin-c",
-    "benzoyl-peroxide",
-    "azelaic-acid",
-    "tranexamic-acid",
-    "niacinamide",
-    "petrolatum",
-    "silicone",
-    "arnica",
-    "hyaluronic-acid",
-    "ceramides",
-    "panthenol",
-    "essential-oils",
-    "physical-exfoliant",
-)
-UV_FILTERS = ("mineral", "chemical")
-SKIN_TYPES = ("normal", "dry", "oily", "combination", "sensitive", "acne-prone")
-CONCERNS = ("sensitive", "acne-prone", "dry", "oily", "pigmentation-prone")
+
+__all__ = [
+    "ACTIVES",
+    "ALLOCATION_STATES",
+    "CATEGORIES",
+    "CONCERNS",
+    "CONSULTATION_STATUSES",
+    "EMAIL_STATUSES",
+    "FULFILMENT_METHODS",
+    "KIT_PRICE_RULES",
+    "ORDER_LINE_KINDS",
+    "ORDER_STATUSES",
+    "PAYMENT_METHODS",
+    "PAYMENT_STATUSES",
+    "RECOMMENDATION_STATUSES",
+    "REFUND_STATUSES",
+    "ROLES",
+    "SKIN_TYPES",
+    "STOCK_MOVEMENT_KINDS",
+    "TREATMENTS",
+    "UV_FILTERS",
+]
+
+
 ROLES = ("customer", "clinician", "staff", "admin")
 STOCK_MOVEMENT_KINDS = ("receipt", "sale", "return", "adjustment", "write_off", "count")
 KIT_PRICE_RULES = ("fixed", "percent_off")
