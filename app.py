@@ -58,8 +58,6 @@ BLUEPRINT_MODULES = (
     "shop.ops.views",
     "shop.media.views",
 )
-# Modules that only add routes to a blueprint defined elsewhere (imported before registering).
-ROUTE_MODULES = ("shop.staff.users",)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -114,8 +112,6 @@ def register_blueprints(app: Flask) -> None:
     """Import and mount the blueprints (imported here to keep the import graph one-way)."""
     from importlib import import_module
 
-    for module_name in ROUTE_MODULES:
-        import_module(module_name)
     for module_name in BLUEPRINT_MODULES:
         app.register_blueprint(import_module(module_name).blueprint)
 

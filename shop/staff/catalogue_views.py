@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -18,6 +17,7 @@ from shop import clock
 from shop.auth import staff_required
 from shop.services import catalogue_admin
 from shop.services.catalogue_admin import CatalogueError, KitItemInput
+from shop.staff.blueprint import blueprint
 from shop.staff.forms import ConfirmForm, ImageForm, KitForm, ProductForm
 
 
@@ -30,6 +30,7 @@ def _apply_error(form, error: CatalogueError) -> None:
         field.errors = [*field.errors, str(error)]
 
 
+@blueprint.get("/products")
 @staff_required
 def products():
     """List every product, on sale or not, with sellable stock."""
@@ -64,6 +65,7 @@ def _product_form_page(form, product=None, status: int = 200):
     ), status
 
 
+@blueprint.route("/products/new", methods=["GET", "POST"])
 @staff_required
 def product_new():
     """Create a product."""
@@ -83,6 +85,7 @@ def product_new():
     return _product_form_page(form, status=422)
 
 
+@blueprint.route("/products/<int:product_id>", methods=["GET", "POST"])
 @staff_required
 def product_edit(product_id: int):
     """Edit a product's attributes."""
@@ -110,6 +113,7 @@ def product_edit(product_id: int):
     return _product_form_page(form, catalogue_admin.get_product(product_id), 422)
 
 
+@blueprint.post("/products/<int:product_id>/active")
 @staff_required
 def product_toggle(product_id: int):
     """Take a product off sale, or put it back."""
@@ -127,6 +131,7 @@ def product_toggle(product_id: int):
     return redirect(url_for("staff.product_edit", product_id=product.id))
 
 
+@blueprint.post("/products/<int:product_id>/image")
 @staff_required
 def product_image(product_id: int):
     """Upload a product photo: checked by content, resized and served by the shop."""
@@ -160,6 +165,7 @@ def product_image(product_id: int):
     ), 422
 
 
+@blueprint.get("/kits")
 @staff_required
 def kits():
     """List every kit with its price, availability now and protocol warnings."""
@@ -192,6 +198,7 @@ def _kit_inputs(form: KitForm) -> tuple[list[KitItemInput], list[int]]:
     return items, treatments
 
 
+@blueprint.route("/kits/new", methods=["GET", "POST"])
 @staff_required
 def kit_new():
     """Create a kit."""
@@ -210,6 +217,7 @@ def kit_new():
     return _kit_page(form, status=422)
 
 
+@blueprint.route("/kits/<int:kit_id>", methods=["GET", "POST"])
 @staff_required
 def kit_edit(kit_id: int):
     """Edit a kit; the page shows protocol warnings and availability now."""
@@ -243,6 +251,7 @@ def kit_edit(kit_id: int):
     return _kit_page(form, catalogue_admin.kit_overview(kit_id, clock.today()), 422)
 
 
+@blueprint.post("/kits/<int:kit_id>/active")
 @staff_required
 def kit_toggle(kit_id: int):
     """Take a kit off sale, or put it back."""
@@ -255,22 +264,3 @@ def kit_toggle(kit_id: int):
     catalogue_admin.set_kit_active(kit.id, not kit.is_active, current_user.id)
     flash(f"{kit.name} is {'on sale' if kit.is_active else 'no longer on sale'}.", "success")
     return redirect(url_for("staff.kit_edit", kit_id=kit.id))
-
-
-def register(blueprint: Blueprint) -> None:
-    """Attach the catalogue views to the staff blueprint."""
-    blueprint.add_url_rule("/products", view_func=products)
-    blueprint.add_url_rule("/products/new", view_func=product_new, methods=["GET", "POST"])
-    blueprint.add_url_rule(
-        "/products/<int:product_id>", view_func=product_edit, methods=["GET", "POST"]
-    )
-    blueprint.add_url_rule(
-        "/products/<int:product_id>/active", view_func=product_toggle, methods=["POST"]
-    )
-    blueprint.add_url_rule(
-        "/products/<int:product_id>/image", view_func=product_image, methods=["POST"]
-    )
-    blueprint.add_url_rule("/kits", view_func=kits)
-    blueprint.add_url_rule("/kits/new", view_func=kit_new, methods=["GET", "POST"])
-    blueprint.add_url_rule("/kits/<int:kit_id>", view_func=kit_edit, methods=["GET", "POST"])
-    blueprint.add_url_rule("/kits/<int:kit_id>/active", view_func=kit_toggle, methods=["POST"])

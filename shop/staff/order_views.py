@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from shop.auth import staff_required
 from shop.services import fulfilment, orders, payments
+from shop.staff.blueprint import blueprint
 from shop.staff.forms import CancelForm, ConfirmForm, OrderFilterForm, RefundForm, ShipForm
 
 
+@blueprint.get("/orders", endpoint="orders")
 @staff_required
 def order_list():
     """List orders with filters (status, fulfilment, dates, reference or email) and pages."""
@@ -67,6 +69,7 @@ def _order_page(order_id: int, status: int = 200, error: str | None = None, **fo
     ), status
 
 
+@blueprint.get("/orders/<int:order_id>")
 @staff_required
 def order_detail(order_id: int):
     """Show an order: lines, lots allocated, payments, refunds and its history."""
@@ -88,6 +91,7 @@ def _act(order_id: int, action, success: str):
     return redirect(url_for("staff.order_detail", order_id=order_id), 303)
 
 
+@blueprint.post("/orders/<int:order_id>/pack")
 @staff_required
 def order_pack(order_id: int):
     """Record that the order is picked and packed."""
@@ -96,6 +100,7 @@ def order_pack(order_id: int):
     )
 
 
+@blueprint.post("/orders/<int:order_id>/ready")
 @staff_required
 def order_ready(order_id: int):
     """Mark a click-and-collect order ready and email the customer."""
@@ -106,6 +111,7 @@ def order_ready(order_id: int):
     )
 
 
+@blueprint.post("/orders/<int:order_id>/collected")
 @staff_required
 def order_collected(order_id: int):
     """Record the collection (and the desk payment for pay-at-clinic orders)."""
@@ -116,6 +122,7 @@ def order_collected(order_id: int):
     )
 
 
+@blueprint.post("/orders/<int:order_id>/delivered")
 @staff_required
 def order_delivered(order_id: int):
     """Close a shipped order once it has arrived."""
@@ -126,6 +133,7 @@ def order_delivered(order_id: int):
     )
 
 
+@blueprint.post("/orders/<int:order_id>/ship")
 @staff_required
 def order_ship(order_id: int):
     """Mark a delivery order shipped with its tracking reference; the customer is emailed."""
@@ -142,6 +150,7 @@ def order_ship(order_id: int):
     return redirect(url_for("staff.order_detail", order_id=order_id), 303)
 
 
+@blueprint.post("/orders/<int:order_id>/cancel")
 @staff_required
 def order_cancel(order_id: int):
     """Cancel an unpaid order and release its stock."""
@@ -158,6 +167,7 @@ def order_cancel(order_id: int):
     return redirect(url_for("staff.order_detail", order_id=order_id), 303)
 
 
+@blueprint.post("/orders/<int:order_id>/refund")
 @staff_required
 def order_refund(order_id: int):
     """Refund some or all lines through the payment gateway."""
@@ -192,6 +202,7 @@ def order_refund(order_id: int):
     return redirect(url_for("staff.order_detail", order_id=order_id), 303)
 
 
+@blueprint.get("/pick-list")
 @staff_required
 def pick_list():
     """A printable list of what to pick for orders waiting, by product and lot (FEFO)."""
@@ -200,20 +211,3 @@ def pick_list():
     return render_template(
         "staff/pick_list.html", products=products, waiting=waiting, now_text=now_text
     )
-
-
-def register(blueprint: Blueprint) -> None:
-    """Attach the order views to the staff blueprint."""
-    blueprint.add_url_rule("/orders", view_func=order_list, endpoint="orders")
-    blueprint.add_url_rule("/orders/<int:order_id>", view_func=order_detail)
-    for rule, view in (
-        ("pack", order_pack),
-        ("ready", order_ready),
-        ("collected", order_collected),
-        ("delivered", order_delivered),
-        ("ship", order_ship),
-        ("cancel", order_cancel),
-        ("refund", order_refund),
-    ):
-        blueprint.add_url_rule(f"/orders/<int:order_id>/{rule}", view_func=view, methods=["POST"])
-    blueprint.add_url_rule("/pick-list", view_func=pick_list)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Response, abort, render_template, request
 
 from shop import clock
 from shop.auth import staff_required
 from shop.services import audit_log, reports
+from shop.staff.blueprint import blueprint
 from shop.staff.forms import AuditFilterForm, ReportForm
 
 DEFAULT_REPORT_DAYS = 30
@@ -30,6 +31,7 @@ def _report_range() -> tuple[ReportForm, date | None, date | None]:
     return form, start, end
 
 
+@blueprint.get("/reports")
 @staff_required
 def report_index():
     """Show the reports for a date range."""
@@ -41,6 +43,7 @@ def report_index():
     return render_template("staff/reports.html", form=form, report=report, chart_args=chart_args)
 
 
+@blueprint.get("/reports/sales-<grouping>.svg")
 @staff_required
 def report_chart(grouping: str):
     """Serve the sales chart as SVG drawn on the server (no script inside)."""
@@ -60,6 +63,7 @@ def report_chart(grouping: str):
     return response
 
 
+@blueprint.get("/reports/download.csv")
 @staff_required
 def report_csv():
     """Download one table of the report as CSV."""
@@ -76,6 +80,7 @@ def report_csv():
     )
 
 
+@blueprint.get("/audit")
 @staff_required
 def audit():
     """Show the audit log, newest first, filtered by user, action, record type and dates."""
@@ -95,11 +100,3 @@ def audit():
     listing = audit_log.list_entries(filters, page=form.page.data or 1)
     args = {k: v for k, v in request.args.items() if k != "page" and k in form and v}
     return render_template("staff/audit.html", form=form, listing=listing, query_args=args)
-
-
-def register(blueprint: Blueprint) -> None:
-    """Attach the report and audit views to the staff blueprint."""
-    blueprint.add_url_rule("/reports", view_func=report_index)
-    blueprint.add_url_rule("/reports/sales-<grouping>.svg", view_func=report_chart)
-    blueprint.add_url_rule("/reports/download.csv", view_func=report_csv)
-    blueprint.add_url_rule("/audit", view_func=audit)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from shop import clock
 from shop.auth import staff_required
 from shop.services import inventory
 from shop.services.catalogue_admin import product_choices
+from shop.staff.blueprint import blueprint
 from shop.staff.forms import (
     AdjustForm,
     ConfirmForm,
@@ -24,6 +25,7 @@ from shop.staff.forms import (
 MAX_CSV_UPLOAD = 1024 * 1024
 
 
+@blueprint.get("/stock")
 @staff_required
 def stock_list():
     """List products with on hand, reserved, sellable and threshold; search and low-only."""
@@ -52,12 +54,14 @@ def _product_page(product_id: int, threshold_form=None, status: int = 200):
     ), status
 
 
+@blueprint.get("/stock/<int:product_id>")
 @staff_required
 def stock_product(product_id: int):
     """Show a product's lots and its movement ledger (who, when, why, which order)."""
     return _product_page(product_id)
 
 
+@blueprint.post("/stock/<int:product_id>/threshold")
 @staff_required
 def stock_threshold(product_id: int):
     """Change a product's low-stock threshold."""
@@ -72,6 +76,7 @@ def stock_threshold(product_id: int):
     return redirect(url_for("staff.stock_product", product_id=product_id))
 
 
+@blueprint.route("/stock/lots/<int:lot_id>/adjust", methods=["GET", "POST"])
 @staff_required
 def stock_adjust(lot_id: int):
     """Add or remove units of a lot with a reason and a note."""
@@ -107,6 +112,7 @@ def _receive_form(**kwargs) -> ReceiveForm:
     return form
 
 
+@blueprint.route("/stock/receive", methods=["GET", "POST"])
 @staff_required
 def stock_receive():
     """Book a delivery of one or more lots."""
@@ -151,6 +157,7 @@ def stock_receive():
     return render_template("staff/stock_receive.html", form=form), 422
 
 
+@blueprint.route("/stock/count", methods=["GET", "POST"])
 @staff_required
 def stock_count():
     """Enter counted quantities for many lots; differences are booked as count movements."""
@@ -184,6 +191,7 @@ def stock_count():
     ), status
 
 
+@blueprint.route("/stock/expired", methods=["GET", "POST"])
 @staff_required
 def stock_expired():
     """List expired lots still on the shelf, and write their free units off in one step."""
@@ -200,6 +208,7 @@ def stock_expired():
     )
 
 
+@blueprint.get("/stock/recall")
 @staff_required
 def stock_recall():
     """Find every order and customer that received units of a lot number."""
@@ -214,6 +223,7 @@ def stock_recall():
     return render_template("staff/stock_recall.html", form=form, result=result), status
 
 
+@blueprint.get("/stock/export.csv")
 @staff_required
 def stock_export():
     """Download every lot as CSV."""
@@ -226,6 +236,7 @@ def stock_export():
     )
 
 
+@blueprint.route("/stock/import", methods=["GET", "POST"])
 @staff_required
 def stock_import():
     """Check a delivery CSV and show a preview with row-by-row problems; nothing is booked."""
@@ -258,6 +269,7 @@ def stock_import():
     ), status
 
 
+@blueprint.post("/stock/import/confirm")
 @staff_required
 def stock_import_confirm():
     """Book a checked delivery CSV: checked again, and booked only if every row is valid."""
@@ -282,24 +294,3 @@ def stock_import_confirm():
         return redirect(url_for("staff.stock_import"))
     flash(f"Delivery imported (receipt {receipt.id}).", "success")
     return redirect(url_for("staff.stock_list"))
-
-
-def register(blueprint: Blueprint) -> None:
-    """Attach the stock views to the staff blueprint."""
-    blueprint.add_url_rule("/stock", view_func=stock_list)
-    blueprint.add_url_rule("/stock/<int:product_id>", view_func=stock_product)
-    blueprint.add_url_rule(
-        "/stock/<int:product_id>/threshold", view_func=stock_threshold, methods=["POST"]
-    )
-    blueprint.add_url_rule(
-        "/stock/lots/<int:lot_id>/adjust", view_func=stock_adjust, methods=["GET", "POST"]
-    )
-    blueprint.add_url_rule("/stock/receive", view_func=stock_receive, methods=["GET", "POST"])
-    blueprint.add_url_rule("/stock/count", view_func=stock_count, methods=["GET", "POST"])
-    blueprint.add_url_rule("/stock/expired", view_func=stock_expired, methods=["GET", "POST"])
-    blueprint.add_url_rule("/stock/recall", view_func=stock_recall)
-    blueprint.add_url_rule("/stock/export.csv", view_func=stock_export)
-    blueprint.add_url_rule("/stock/import", view_func=stock_import, methods=["GET", "POST"])
-    blueprint.add_url_rule(
-        "/stock/import/confirm", view_func=stock_import_confirm, methods=["POST"]
-    )

@@ -13,7 +13,7 @@ from shop.auth import admin_required
 from shop.forms import select_choices
 from shop.services import accounts
 from shop.services.accounts import AccountError
-from shop.staff.views import blueprint
+from shop.staff.blueprint import blueprint
 
 ROLE_LABELS = {
     "customer": "Customer",

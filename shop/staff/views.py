@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import render_template
 
 from shop import clock
 from shop.auth import staff_required
 from shop.services import reports
-from shop.staff import catalogue_views, order_views, report_views, stock_views
 
-blueprint = Blueprint("staff", __name__, url_prefix="/staff")
+# The areas' modules decorate the same blueprint; importing them here mounts their routes.
+from shop.staff import (  # noqa: F401
+    catalogue_views,
+    order_views,
+    report_views,
+    stock_views,
+    users,
+)
+from shop.staff.blueprint import blueprint
 
 
 @blueprint.get("/")
@@ -22,7 +29,3 @@ def dashboard():
         board=reports.build_dashboard(clock.today(), now),
         now_naive=now.replace(tzinfo=None),
     )
-
-
-for _module in (stock_views, catalogue_views, order_views, report_views):
-    _module.register(blueprint)
