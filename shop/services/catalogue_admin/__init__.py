@@ -1,0 +1,71 @@
+"""Back-office catalogue use cases: products with every attribute, images, and kits."""
+
+from shop.services.catalogue_admin.common import (
+    IMAGE_FILENAME,
+    IMAGE_FORMATS,
+    IMAGE_MAX_PIXELS,
+    IMAGE_MAX_SIDE,
+    KIT_ATTRIBUTES,
+    MAX_KIT_ITEMS,
+    PRODUCT_ATTRIBUTES,
+    SLUG_PATTERN,
+    CatalogueError,
+    ImageError,
+)
+from shop.services.catalogue_admin.images import (
+    image_path,
+    store_product_image,
+)
+from shop.services.catalogue_admin.kits import (
+    KitAdmin,
+    KitItemInput,
+    create_kit,
+    get_kit,
+    kit_overview,
+    kit_protocol_warnings,
+    list_kits,
+    set_kit_active,
+    treatment_choices,
+    update_kit,
+)
+from shop.services.catalogue_admin.products import (
+    ProductAdminRow,
+    create_product,
+    get_product,
+    list_products,
+    product_choices,
+    set_product_active,
+    update_product,
+)
+
+__all__ = [
+    "IMAGE_FILENAME",
+    "IMAGE_FORMATS",
+    "IMAGE_MAX_PIXELS",
+    "IMAGE_MAX_SIDE",
+    "KIT_ATTRIBUTES",
+    "MAX_KIT_ITEMS",
+    "PRODUCT_ATTRIBUTES",
+    "SLUG_PATTERN",
+    "CatalogueError",
+    "ImageError",
+    "KitAdmin",
+    "KitItemInput",
+    "ProductAdminRow",
+    "create_kit",
+    "create_product",
+    "get_kit",
+    "get_product",
+    "image_path",
+    "kit_overview",
+    "kit_protocol_warnings",
+    "list_kits",
+    "list_products",
+    "product_choices",
+    "set_kit_active",
+    "set_product_active",
+    "store_product_image",
+    "treatment_choices",
+    "update_kit",
+    "update_product",
+]
