@@ -42,10 +42,6 @@ class ConsultationInput:
     consent: bool
 
 
-def _now(now: datetime | None) -> datetime:
-    return now or clock.utc_now()
-
-
 def treatment_choices() -> list[tuple[str, str]]:
     """Return (slug, name) of every treatment, in menu order."""
     rows = db.session.execute(
@@ -67,7 +63,7 @@ def request_consultation(
         ).scalar_one_or_none()
         if treatment is None:
             raise ConsultationError("We do not offer that treatment; please choose from the list.")
-    moment = _now(now)
+    moment = now or clock.utc_now()
     with unit_of_work():
         request = ConsultationRequest(
             name=data.name,
@@ -142,7 +138,7 @@ def update_status(
     request = db.session.get(ConsultationRequest, request_id)
     if request is None:
         raise LookupError(request_id)
-    moment = _now(now)
+    moment = now or clock.utc_now()
     before = request.status
     with unit_of_work():
         request.status = status
