@@ -80,6 +80,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # The clinic's time zone: what "today" means for expiry, report days and holds.
         "SHOP_TIMEZONE": os.environ.get("SHOP_TIMEZONE", "Europe/London"),
         "PRODUCTS_PER_PAGE": _int("PRODUCTS_PER_PAGE", 12),
+        # The staff and clinic reports open on this many days, today included.
+        "REPORT_DEFAULT_DAYS": _int("REPORT_DEFAULT_DAYS", 30),
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", ""),
         # Public address of the shop, for links in emails and to Stripe (no trailing slash).
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),

@@ -46,7 +46,6 @@ from shop.services.recommendations import (
 blueprint = Blueprint("clinic", __name__, url_prefix="/clinic")
 
 RECOMMENDATIONS_PER_PAGE = 25
-REPORT_DEFAULT_DAYS = 30
 
 
 def _actor() -> Actor:
@@ -428,7 +427,9 @@ def reports():
     if not form.validate():
         return render_template("clinic/reports.html", form=form, report=None), 400
     date_to = form.date_to.data or today
-    date_from = form.date_from.data or date_to - timedelta(days=REPORT_DEFAULT_DAYS)
+    date_from = form.date_from.data or date_to - timedelta(
+        days=current_app.config["REPORT_DEFAULT_DAYS"] - 1
+    )
     problem = None
     if date_from > date_to:
         problem = "The start date must be on or before the end date."

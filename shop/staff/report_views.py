@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, current_app, render_template, request
 
 from shop import clock
 from shop.auth import staff_required
 from shop.services import audit_log, reports
 from shop.staff.blueprint import blueprint
 from shop.staff.forms import AuditFilterForm, ReportForm
-
-DEFAULT_REPORT_DAYS = 30
 
 
 def _report_range() -> tuple[ReportForm, date | None, date | None]:
@@ -21,7 +19,7 @@ def _report_range() -> tuple[ReportForm, date | None, date | None]:
     if not form.validate():
         return form, None, None
     end = form.end.data or clock.today()
-    start = form.start.data or end - timedelta(days=DEFAULT_REPORT_DAYS - 1)
+    start = form.start.data or end - timedelta(days=current_app.config["REPORT_DEFAULT_DAYS"] - 1)
     if (end - start).days >= reports.MAX_RANGE_DAYS:
         form.end.errors = [f"Choose a range of at most {reports.MAX_RANGE_DAYS} days."]
         return form, None, None
