@@ -143,10 +143,6 @@ def _check_password_strength(password: str, email: str) -> None:
         raise WeakPassword(" ".join(problems))
 
 
-def _now(now: datetime | None) -> datetime:
-    return now or clock.utc_now()
-
-
 def get_user(user_id: int) -> User | None:
     """Return the user with that id, or None."""
     return db.session.get(User, user_id)
@@ -185,7 +181,7 @@ def register(
         raise EmailTaken(
             "An account with this email already exists. Sign in or reset your password."
         )
-    moment = _now(now)
+    moment = now or clock.utc_now()
     user = User(
         email=email,
         name=name.strip(),
@@ -222,7 +218,7 @@ def authenticate(email: str, password: str, now: datetime | None = None) -> User
             "This account has been deactivated. Please contact the clinic if you need help."
         )
     with unit_of_work():
-        user.last_login_at = _now(now)
+        user.last_login_at = now or clock.utc_now()
     return user
 
 
@@ -236,7 +232,7 @@ def create_user(
     _check_password_strength(password, email)
     if user_by_email(email) is not None:
         raise EmailTaken(f"An account for {email} already exists.")
-    moment = _now(now)
+    moment = now or clock.utc_now()
     user = User(
         email=email,
         name=name.strip(),
@@ -261,7 +257,7 @@ def change_password(
         raise InvalidCredentials("Your current password is not right.")
     with unit_of_work():
         _check_password_strength(new_password, user.email)
-        _set_password(user, new_password, _now(now))
+        _set_password(user, new_password, now or clock.utc_now())
     return user
 
 
@@ -338,7 +334,7 @@ def reset_password(
     with unit_of_work():
         user = user_for_reset_token(token, secret_key, max_age)
         _check_password_strength(new_password, user.email)
-        _set_password(user, new_password, _now(now))
+        _set_password(user, new_password, now or clock.utc_now())
     return user
 
 
@@ -399,7 +395,7 @@ def confirm_email_address(
         raise InvalidConfirmationLink("That confirmation link is not valid.")
     if user.email_confirmed_at is None:
         with unit_of_work():
-            user.email_confirmed_at = _now(now)
+            user.email_confirmed_at = now or clock.utc_now()
     return user
 
 
@@ -537,7 +533,7 @@ def save_plan(
     user = db.session.get(User, user_id)
     if user is None:
         raise AccountError("There is no such account.")
-    moment = _now(now)
+    moment = now or clock.utc_now()
     # The plan keeps the protocol it was shown with: a clinician's, or the current one.
     version, digest = treatment.protocol_version, treatment.protocol_hash
     source = db.session.get(Recommendation, recommendation_id) if recommendation_id else None

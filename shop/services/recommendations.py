@@ -58,6 +58,7 @@ from shop.services.basket import (
 )
 from shop.services.catalogue import kit_price
 from shop.services.notifications import queue_email
+from shop.services.pagination import Page, clamp_page
 from shop.services.plans import PlanRequest, UnknownTreatment, build_plan, engine_product
 from shop.services.protocols import advice_protocol
 from shop.services.unit_of_work import unit_of_work
@@ -123,17 +124,6 @@ class PatientDetails:
     notes: str
     consent: bool
     consultation_id: int | None = None
-
-
-def _now(now: datetime | None) -> datetime:
-    return now or clock.utc_now()
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """Treat naive datetimes read back from SQLite as UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
 
 
 def hash_token(token: str) -> str:
@@ -274,7 +264,7 @@ def create_recommendation(
 ) -> Recommendation:
     """Record the patient's profile, let the engine propose the kit, and save a draft; commits."""
     _check_details(details)
-    moment = _now(now)
+    moment = now or clock.utc_now()
     with unit_of_work():
         rec = Recommendation(
             clinician_id=clinician_id,
@@ -417,7 +407,7 @@ def _save_items(
     with unit_of_work():
         db.session.flush()
         _match_curated_kit(rec)
-        rec.updated_at = _now(None)
+        rec.updated_at = clock.utc_now()
         audit.record(actor.user_id, action, "recommendation", rec.id, after=change)
     return rec
 
@@ -524,7 +514,7 @@ def send_recommendation(
         raise RecommendationError(
             "This recommendation was revoked; create a new one for the patient."
         )
-    moment = _now(now)
+    moment = now or clock.utc_now()
     token = secrets.token_urlsafe(32)
     resend = rec.status == "sent"
     expires_at = moment + timedelta(days=current_app.config["RECOMMENDATION_LINK_DAYS"])
@@ -558,7 +548,7 @@ def revoke_recommendation(rec_id: int, actor: Actor, now: datetime | None = None
         raise RecommendationError("This recommendation is already revoked.")
     with unit_of_work():
         rec.status = "revoked"
-        rec.updated_at = _now(now)
+        rec.updated_at = now or clock.utc_now()
         audit.record(actor.user_id, "recommendation.revoke", "recommendation", rec.id)
     return rec
 
@@ -586,7 +576,7 @@ def _resolve(token: str, now: datetime) -> Recommendation:
         raise LinkNotFound(token)
     if rec.status == "revoked":
         raise LinkGone("revoked")
-    expires_at = _aware(rec.expires_at)
+    expires_at = clock.aware_utc(rec.expires_at)
     if expires_at is None or expires_at <= now:
         raise LinkGone("expired")
     return rec
@@ -608,14 +598,14 @@ def _stamp_once(rec_id: int, column, moment: datetime) -> None:
 def live_recommendation_id(token: str, now: datetime | None = None) -> int | None:
     """Return the id behind a live link token, or None; reading it changes nothing."""
     try:
-        return _resolve(token, _now(now)).id
+        return _resolve(token, now or clock.utc_now()).id
     except (LinkNotFound, LinkGone):
         return None
 
 
 def open_link(token: str, now: datetime | None = None) -> Recommendation:
     """Return the recommendation of a link, noting the first time the patient opened it."""
-    moment = _now(now)
+    moment = now or clock.utc_now()
     rec = _resolve(token, moment)
     if rec.opened_at is None:
         with unit_of_work():
@@ -627,7 +617,7 @@ def open_link(token: str, now: datetime | None = None) -> Recommendation:
 def acknowledge(token: str, now: datetime | None = None) -> Recommendation:
     """Record that the patient confirmed they were given and read the advice (first time kept)."""
     with unit_of_work():
-        moment = _now(now)
+        moment = now or clock.utc_now()
         rec = _resolve(token, moment)
         _stamp_once(rec.id, Recommendation.acknowledged_at, moment)
         _stamp_once(rec.id, Recommendation.opened_at, moment)
@@ -740,7 +730,7 @@ def buy_kit(
     other lines stay. Raises LinkNotFound / LinkGone, RecommendationError when there is no kit
     to buy, and BasketError when stock cannot cover it (nothing is changed then).
     """
-    rec = _resolve(token, _now(now))
+    rec = _resolve(token, now or clock.utc_now())
     if not rec.items:
         raise RecommendationError(
             "There is no kit to buy with this plan; please speak to the clinic."
@@ -783,8 +773,8 @@ def link_status(
         return rec.status
     if any(p.status not in NOT_PURCHASED_STATUSES for p in purchases):
         return "purchased"
-    expires_at = _aware(rec.expires_at)
-    if expires_at is not None and expires_at <= _now(now):
+    expires_at = clock.aware_utc(rec.expires_at)
+    if expires_at is not None and expires_at <= (now or clock.utc_now()):
         return "expired"
     if rec.acknowledged_at is not None:
         return "acknowledged"
@@ -824,27 +814,17 @@ class RecommendationRow:
         return STATUS_LABELS[self.status]
 
 
-@dataclass(frozen=True)
-class RecommendationPage:
-    """One page of the list."""
-
-    rows: list[RecommendationRow]
-    page: int
-    pages: int
-    total: int
-
-
 def list_recommendations(
     actor: Actor, page: int, per_page: int, now: datetime | None = None
-) -> RecommendationPage:
-    """Return the actor's recommendations (all of them for an admin), newest first.
+) -> Page:
+    """Return a page of the actor's recommendations (an admin's: all of them), newest first.
 
-    Five queries whatever the number of rows: count, page, treatments, clinicians, orders.
+    The page's items are RecommendationRow. Five queries whatever the number of rows: count,
+    page, treatments, clinicians, orders.
     """
     condition = True if actor.is_admin else Recommendation.clinician_id == actor.user_id
     total = db.session.execute(select(func.count(Recommendation.id)).where(condition)).scalar_one()
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
+    page = clamp_page(page, total, per_page)
     recs = list(
         db.session.execute(
             select(Recommendation)
@@ -865,7 +845,7 @@ def list_recommendations(
             ).all()
         }
     purchases = purchases_for(rec.id for rec in recs)
-    moment = _now(now)
+    moment = now or clock.utc_now()
     rows = [
         RecommendationRow(
             recommendation=rec,
@@ -875,7 +855,7 @@ def list_recommendations(
         )
         for rec in recs
     ]
-    return RecommendationPage(rows=rows, page=page, pages=pages, total=total)
+    return Page(items=rows, page=page, per_page=per_page, total=total)
 
 
 @dataclass(frozen=True)
@@ -979,7 +959,7 @@ def remember_print_token(
     session[PRINT_SESSION_KEY] = {
         "rec": rec_id,
         "token": token,
-        "at": _now(now).isoformat(),
+        "at": (now or clock.utc_now()).isoformat(),
     }
 
 
@@ -994,7 +974,7 @@ def print_token(
         kept_at = datetime.fromisoformat(str(kept.get("at")))
     except ValueError:
         return None
-    if _aware(kept_at) + PRINT_WINDOW < _now(now):
+    if clock.aware_utc(kept_at) + PRINT_WINDOW < (now or clock.utc_now()):
         return None
     token = kept.get("token")
     return token if isinstance(token, str) and token_matches(rec, token) else None
