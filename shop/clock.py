@@ -47,6 +47,15 @@ def local(moment: datetime | None) -> datetime | None:
     return moment.astimezone(zone())
 
 
+def aware_utc(moment: datetime | None) -> datetime | None:
+    """Return a stored moment as an aware UTC datetime (naive values, from SQLite, are UTC)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
 def day_starts(day: date) -> datetime:
     """Return the UTC moment the clinic's `day` begins (its local midnight)."""
     return datetime.combine(day, time.min, tzinfo=zone()).astimezone(UTC)

@@ -129,6 +129,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Accounts pages
         "ACCOUNT_ORDERS_PER_PAGE": _int("ACCOUNT_ORDERS_PER_PAGE", 10),
         "USERS_PER_PAGE": _int("USERS_PER_PAGE", 25),
+        "RECOMMENDATIONS_PER_PAGE": _int("RECOMMENDATIONS_PER_PAGE", 25),
         # Hosts a form may lead to besides the shop (CSP form-action): browsers also check the
         # redirect after a form post, and checkout answers its POST with a redirect to Stripe.
         "CSP_FORM_ACTION_HOSTS": os.environ.get(

@@ -45,8 +45,6 @@ from shop.services.recommendations import (
 
 blueprint = Blueprint("clinic", __name__, url_prefix="/clinic")
 
-RECOMMENDATIONS_PER_PAGE = 25
-
 
 def _actor() -> Actor:
     return Actor(user_id=current_user.id, is_admin=current_user.has_role("admin"))
@@ -109,7 +107,9 @@ def recommendation_list():
     page = request.args.get("page", "1")
     if not page.isdigit() or not 1 <= int(page) <= 100000:
         abort(400, description="The page number must be a whole number from 1.")
-    listing = recommendations.list_recommendations(_actor(), int(page), RECOMMENDATIONS_PER_PAGE)
+    listing = recommendations.list_recommendations(
+        _actor(), int(page), current_app.config["RECOMMENDATIONS_PER_PAGE"]
+    )
     return render_template("clinic/recommendations.html", listing=listing, actor=_actor())
 
 

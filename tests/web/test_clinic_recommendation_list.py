@@ -136,3 +136,20 @@ def test_the_list_runs_the_same_queries_however_many_rows(client, clinician, cou
     with count_queries() as detail_many:
         assert client.get(f"/clinic/recommendations/{rec_id}").status_code == 200
     assert detail_many.count == detail_few.count
+
+
+def test_the_list_pages_by_the_setting_and_keeps_a_page_past_the_end_on_the_last(client, clinician):
+    for number in range(3):
+        create_recommendation(client, patient_name=f"Paged Patient {number}")
+    client.application.config["RECOMMENDATIONS_PER_PAGE"] = 2
+    try:
+        first = client.get("/clinic/recommendations").get_data(as_text=True)
+        last = client.get("/clinic/recommendations?page=9").get_data(as_text=True)
+    finally:
+        client.application.config["RECOMMENDATIONS_PER_PAGE"] = 25
+    # Newest first: the first page has the two latest, the last page the oldest.
+    assert "Paged Patient 2" in first and "Paged Patient 1" in first
+    assert "Paged Patient 0" not in first
+    assert "Paged Patient 0" in last and "Paged Patient 2" not in last
+    assert "(3 in all)" in first
+    assert 'rel="next"' in first
