@@ -8,7 +8,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
 
 from sqlalchemy import case, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -28,6 +27,7 @@ from models import (
     db,
 )
 from models.base import utcnow
+from shop.money import parse_pounds, plain_pounds
 from shop.services.audit import record
 from shop.services.pagination import Page, clamp_page
 from shop.services.unit_of_work import unit_of_work
@@ -896,13 +896,6 @@ DELIVERY_CSV_COLUMNS = ("sku", "lot_number", "expiry_date", "quantity", "unit_co
 MAX_CSV_ROWS = 2000
 
 
-def _pounds(pence: int | None) -> str:
-    """Write pence as a plain pounds amount for CSV (1250 -> '12.50')."""
-    if pence is None:
-        return ""
-    return f"{pence // 100}.{pence % 100:02d}"
-
-
 def export_stock_csv(today: date) -> str:
     """Return every lot as CSV: product, lot, expiry, quantities and unit cost."""
     output = io.StringIO()
@@ -923,7 +916,7 @@ def export_stock_csv(today: date) -> str:
                 lot.quantity_on_hand,
                 lot.quantity_reserved,
                 "yes" if lot.is_expired(today) else "no",
-                _pounds(lot.unit_cost_pence),
+                plain_pounds(lot.unit_cost_pence),
             ]
         )
     return output.getvalue()
@@ -972,13 +965,6 @@ class CsvImportError(StockError):
     def __init__(self, problems: list[CsvProblem]) -> None:
         self.problems = problems
         super().__init__(f"{len(problems)} problem(s) in the file")
-
-
-def _parse_cost(raw: str) -> int:
-    """Read a pounds amount such as '4.50' or '4' into pence; ValueError when it is not one."""
-    if not re.fullmatch(r"\d{1,6}(\.\d{1,2})?", raw):
-        raise ValueError(raw)
-    return int(Decimal(raw) * 100)
 
 
 def preview_delivery_csv(text: str, today: date) -> DeliveryPreview:
@@ -1086,7 +1072,7 @@ def preview_delivery_csv(text: str, today: date) -> DeliveryPreview:
         cost = None
         if values["unit_cost"]:
             try:
-                cost = _parse_cost(values["unit_cost"])
+                cost = parse_pounds(values["unit_cost"])
             except ValueError:
                 row_problems.append(
                     CsvProblem(
