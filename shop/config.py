@@ -140,6 +140,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Uploads
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads")),
         "MAX_IMAGE_BYTES": _int("MAX_IMAGE_BYTES", 4 * 1024 * 1024),
+        "STOCK_CSV_MAX_BYTES": _int("STOCK_CSV_MAX_BYTES", 1024 * 1024),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "TESTING": testing,
     }

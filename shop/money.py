@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from babel.numbers import format_currency
@@ -12,6 +13,26 @@ def format_pence(pence: int | None, currency: str = "GBP", locale: str = "en_GB"
     if pence is None:
         return ""
     return format_currency(Decimal(pence) / 100, currency, locale=locale)
+
+
+def plain_pounds(pence: int | None) -> str:
+    """Write pence as a bare pounds amount for CSV files and charts, e.g. -1250 -> '-12.50'."""
+    if pence is None:
+        return ""
+    sign = "-" if pence < 0 else ""
+    pence = abs(pence)
+    return f"{sign}{pence // 100}.{pence % 100:02d}"
+
+
+# Up to 999,999.99: pounds as staff type them, without a sign or a currency symbol.
+POUNDS_PATTERN = re.compile(r"\d{1,6}(\.\d{1,2})?")
+
+
+def parse_pounds(text: str) -> int:
+    """Read a pounds amount such as '4.50' or '4' into pence; ValueError when it is not one."""
+    if not POUNDS_PATTERN.fullmatch(text):
+        raise ValueError(text)
+    return int(Decimal(text) * 100)
 
 
 def percent_of(pence: int, percent: int) -> int:

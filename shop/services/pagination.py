@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy import Select, func, select
+
+from models import db
 
 
 @dataclass(frozen=True)
@@ -26,3 +31,13 @@ def clamp_page(page: int, total: int, per_page: int) -> int:
     """Return `page` kept within 1 and the last page."""
     last = max(1, math.ceil(total / per_page))
     return min(max(page, 1), last)
+
+
+def paginate(query: Select, page: int, per_page: int, make_item: Callable[[Any], Any]) -> Page:
+    """Run one page of an ordered query (a count, then that page's rows) and wrap each row."""
+    total = db.session.execute(
+        select(func.count()).select_from(query.order_by(None).subquery())
+    ).scalar_one()
+    page = clamp_page(page, total, per_page)
+    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items=[make_item(row) for row in rows], page=page, per_page=per_page, total=total)

@@ -27,6 +27,7 @@ from models import (
 )
 from models.clinic import Recommendation
 from shop import clock
+from shop.money import plain_pounds
 from shop.services.inventory import (
     StockRow,
     expired_lots_on_hand,
@@ -335,12 +336,6 @@ def build_report(start: date, end: date) -> Report:
     )
 
 
-def _pounds(pence: int) -> str:
-    sign = "-" if pence < 0 else ""
-    pence = abs(pence)
-    return f"{sign}{pence // 100}.{pence % 100:02d}"
-
-
 REPORT_TABLES = ("daily", "weekly", "products", "kits", "treatments", "stock", "short-dated")
 
 
@@ -352,20 +347,22 @@ def report_csv(report: Report, table: str) -> str:
         writer.writerow(["day" if table == "daily" else "week_starting", "orders", "revenue"])
         points = report.daily if table == "daily" else report.weekly
         for point in points:
-            writer.writerow([point.starts.isoformat(), point.orders, _pounds(point.revenue_pence)])
+            writer.writerow(
+                [point.starts.isoformat(), point.orders, plain_pounds(point.revenue_pence)]
+            )
     elif table in ("products", "kits"):
         writer.writerow(["name", "units", "revenue"])
         for item in report.best["product" if table == "products" else "kit"]:
-            writer.writerow([_safe(item.name), item.units, _pounds(item.revenue_pence)])
+            writer.writerow([_safe(item.name), item.units, plain_pounds(item.revenue_pence)])
     elif table == "treatments":
         writer.writerow(["treatment", "revenue", "via_recommendations", "via_kits"])
         for row in report.treatments:
             writer.writerow(
                 [
                     row.treatment,
-                    _pounds(row.revenue_pence),
-                    _pounds(row.via_recommendation_pence),
-                    _pounds(row.via_kits_pence),
+                    plain_pounds(row.revenue_pence),
+                    plain_pounds(row.via_recommendation_pence),
+                    plain_pounds(row.via_kits_pence),
                 ]
             )
     elif table == "stock":
@@ -376,7 +373,7 @@ def report_csv(report: Report, table: str) -> str:
                     row.sku,
                     _safe(row.name),
                     row.units,
-                    _pounds(row.value_pence),
+                    plain_pounds(row.value_pence),
                     row.units_without_cost,
                 ]
             )
@@ -428,7 +425,7 @@ def sales_chart_svg(points: list[SalesPoint], title: str) -> bytes:
         x_label_rotation=45 if len(points) > 14 else 0,
         show_minor_x_labels=False,
         truncate_label=12,
-        value_formatter=lambda pence: "£" + _pounds(int(pence or 0)),
+        value_formatter=lambda pence: "£" + plain_pounds(int(pence or 0)),
         title=title,
     )
     labels = [point.starts.strftime("%d %b") for point in points]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from shop import clock
@@ -21,8 +21,6 @@ from shop.staff.forms import (
     StocktakeForm,
     ThresholdForm,
 )
-
-MAX_CSV_UPLOAD = 1024 * 1024
 
 
 @blueprint.get("/stock")
@@ -245,9 +243,13 @@ def stock_import():
         return render_template("staff/stock_import.html", form=form, preview=None)
     if not form.validate_on_submit():
         return render_template("staff/stock_import.html", form=form, preview=None), 422
-    raw = form.file.data.read(MAX_CSV_UPLOAD + 1)
-    if len(raw) > MAX_CSV_UPLOAD:
-        form.file.errors = ["The file is larger than 1 MB; split it into smaller deliveries."]
+    limit = current_app.config["STOCK_CSV_MAX_BYTES"]
+    raw = form.file.data.read(limit + 1)
+    if len(raw) > limit:
+        form.file.errors = [
+            f"The file is larger than {limit / (1024 * 1024):g} MB; "
+            "split it into smaller deliveries."
+        ]
         return render_template("staff/stock_import.html", form=form, preview=None), 422
     try:
         text = raw.decode("utf-8")

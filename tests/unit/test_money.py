@@ -2,7 +2,7 @@
 
 import pytest
 
-from shop.money import format_pence, percent_of, vat_included
+from shop.money import format_pence, parse_pounds, percent_of, plain_pounds, vat_included
 
 
 @pytest.mark.parametrize(
@@ -31,3 +31,38 @@ def test_percentages_round_half_up_to_the_penny(pence, percent, expected):
 )
 def test_vat_is_extracted_from_inclusive_prices(gross, rate_bp, vat):
     assert vat_included(gross, rate_bp) == vat
+
+
+@pytest.mark.parametrize(
+    ("pence", "text"),
+    [
+        (0, "0.00"),
+        (5, "0.05"),
+        (1250, "12.50"),
+        (123456, "1234.56"),
+        (-1250, "-12.50"),
+        (-5, "-0.05"),
+    ],
+)
+def test_csv_amounts_are_bare_pounds_with_two_decimals(pence, text):
+    assert plain_pounds(pence) == text
+
+
+def test_missing_csv_amount_is_empty():
+    assert plain_pounds(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "pence"),
+    [("4", 400), ("4.5", 450), ("4.50", 450), ("0.01", 1), ("999999.99", 99999999)],
+)
+def test_pounds_typed_by_staff_are_read_into_pence(text, pence):
+    assert parse_pounds(text) == pence
+
+
+@pytest.mark.parametrize(
+    "text", ["", "-1", "+1", "£4.50", "4.505", "1,000", "1234567", ".5", "4.", "abc", " 4"]
+)
+def test_anything_but_a_plain_pounds_amount_is_refused(text):
+    with pytest.raises(ValueError):
+        parse_pounds(text)

@@ -89,6 +89,13 @@ def test_postgres_urls_use_psycopg(monkeypatch):
     )
 
 
+def test_the_stock_csv_size_limit_is_one_mib_unless_set(monkeypatch):
+    monkeypatch.delenv("STOCK_CSV_MAX_BYTES", raising=False)
+    assert load_config({"TESTING": True})["STOCK_CSV_MAX_BYTES"] == 1024 * 1024
+    monkeypatch.setenv("STOCK_CSV_MAX_BYTES", "2048")
+    assert load_config({"TESTING": True})["STOCK_CSV_MAX_BYTES"] == 2048
+
+
 def test_bad_whole_number_setting_is_refused(monkeypatch):
     monkeypatch.setenv("PRODUCTS_PER_PAGE", "many")
     with pytest.raises(ConfigError, match="PRODUCTS_PER_PAGE"):

@@ -452,6 +452,18 @@ def test_one_bad_row_means_nothing_is_imported_even_when_confirmed(client, staff
     assert lot_count() == 0 and movements() == []
 
 
+def test_a_csv_over_the_size_setting_is_refused_and_books_nothing(
+    client, staff, cream, app, monkeypatch
+):
+    monkeypatch.setitem(app.config, "STOCK_CSV_MAX_BYTES", len(GOOD_CSV) - 1)
+    response = upload(client, GOOD_CSV)
+    assert response.status_code == 422
+    assert "split it into smaller deliveries" in response.get_data(as_text=True)
+    assert lot_count() == 0
+    monkeypatch.setitem(app.config, "STOCK_CSV_MAX_BYTES", len(GOOD_CSV))
+    assert upload(client, GOOD_CSV).status_code == 200
+
+
 def test_non_utf8_and_missing_files_are_refused(client, staff, cream):
     latin = client.post(
         "/staff/stock/import",

@@ -1,0 +1,129 @@
+"""Sellable stock: units per product, kit availability, low stock and lots to act on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from models import Kit, StockLot, db
+from shop.services.inventory.listings import StockRow, list_stock
+
+# At or below this many units, the shop tells customers how many are left.
+ONLY_FEW_LEFT = 5
+
+
+def sellable_by_product(product_ids: Iterable[int], today: date) -> dict[int, int]:
+    """Return units that can be sold now per product: unexpired lots, less what orders hold."""
+    ids = sorted(set(product_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(
+            StockLot.product_id,
+            func.sum(StockLot.quantity_on_hand - StockLot.quantity_reserved),
+        )
+        .where(StockLot.product_id.in_(ids), StockLot.expiry_date > today)
+        .group_by(StockLot.product_id)
+    ).all()
+    sellable = dict.fromkeys(ids, 0)
+    sellable.update({product_id: int(total or 0) for product_id, total in rows})
+    return sellable
+
+
+@dataclass(frozen=True)
+class Availability:
+    """How many of something can be sold now, and which component is short when none can."""
+
+    units: int
+    missing: tuple[str, ...] = field(default=())
+
+    @property
+    def in_stock(self) -> bool:
+        """Tell whether at least one can be sold."""
+        return self.units > 0
+
+    @property
+    def only_few_left(self) -> bool:
+        """Tell whether so few are left that the shop says how many."""
+        return 0 < self.units <= ONLY_FEW_LEFT
+
+    @property
+    def label(self) -> str:
+        """Return the availability as customers read it."""
+        if not self.in_stock:
+            if self.missing:
+                return "Out of stock: " + ", ".join(self.missing) + " unavailable"
+            return "Out of stock"
+        if self.only_few_left:
+            return f"Only {self.units} left"
+        return "In stock"
+
+
+def product_availability(sellable: int) -> Availability:
+    """Wrap a product's sellable units as an availability."""
+    return Availability(units=max(sellable, 0))
+
+
+def kit_availabilities(
+    kits: Iterable[Kit], today: date, sellable: dict[int, int] | None = None
+) -> dict[int, Availability]:
+    """Compute each kit's availability from its components' stock, in one query for all kits.
+
+    A kit can be made as many times as its scarcest component allows: the minimum over its
+    items of floor(sellable / quantity per kit). Never stored, always computed.
+    """
+    kits = list(kits)
+    sellable = sellable_by_product((item.product_id for kit in kits for item in kit.items), today)
+    result: dict[int, Availability] = {}
+    for kit in kits:
+        if not kit.items:
+            result[kit.id] = Availability(units=0)
+            continue
+        counts = [sellable.get(item.product_id, 0) // item.quantity for item in kit.items]
+        units = min(counts)
+        missing = tuple(
+            item.product.name for item, count in zip(kit.items, counts, strict=True) if count == 0
+        )
+        result[kit.id] = Availability(units=units, missing=missing if units == 0 else ())
+    return result
+
+
+def low_stock(today: date) -> list[StockRow]:
+    """Return active products whose sellable stock is at or below their threshold."""
+    return list_stock(today, per_page=1000, only_low=True).items
+
+
+def lots_expiring(today: date, within_days: int) -> list[StockLot]:
+    """Return lots with units on hand that expire after today and within `within_days`."""
+    return list(
+        db.session.execute(
+            select(StockLot)
+            .where(
+                StockLot.quantity_on_hand > 0,
+                StockLot.expiry_date > today,
+                StockLot.expiry_date <= today + timedelta(days=within_days),
+            )
+            .options(joinedload(StockLot.product))
+            .order_by(StockLot.expiry_date, StockLot.id)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def expired_lots_on_hand(today: date) -> list[StockLot]:
+    """Return expired lots that still have units on the shelf (never sold; to write off)."""
+    return list(
+        db.session.execute(
+            select(StockLot)
+            .where(StockLot.quantity_on_hand > 0, StockLot.expiry_date <= today)
+            .options(joinedload(StockLot.product))
+            .order_by(StockLot.expiry_date, StockLot.id)
+        )
+        .scalars()
+        .all()
+    )
