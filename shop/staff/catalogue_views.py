@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from shop import clock
 from shop.auth import staff_required
+from shop.money import plain_pounds
 from shop.services import catalogue_admin
 from shop.services.catalogue_admin import CatalogueError, KitItemInput
 from shop.staff.blueprint import blueprint
@@ -94,7 +95,7 @@ def product_edit(product_id: int):
         abort(404, description="There is no such product.")
     if request.method == "GET":
         form = ProductForm(obj=product)
-        form.price.data = f"{product.price_pence / 100:.2f}"
+        form.price.data = plain_pounds(product.price_pence)
         form.vat_rate_bp.data = str(product.vat_rate_bp)
         form.uv_filter.data = product.uv_filter or ""
         form.skin_types.data = product.skin_types
@@ -155,7 +156,7 @@ def product_image(product_id: int):
             flash("Photo saved.", "success")
             return redirect(url_for("staff.product_edit", product_id=product.id))
     form = ProductForm(obj=product)
-    form.price.data = f"{product.price_pence / 100:.2f}"
+    form.price.data = plain_pounds(product.price_pence)
     return render_template(
         "staff/product_form.html",
         form=form,
@@ -228,7 +229,7 @@ def kit_edit(kit_id: int):
     if request.method == "GET":
         form = _kit_form(obj=kit, formdata=None)
         form.fixed_price.data = (
-            f"{kit.fixed_price_pence / 100:.2f}" if kit.fixed_price_pence is not None else ""
+            plain_pounds(kit.fixed_price_pence) if kit.fixed_price_pence is not None else ""
         )
         form.fitzpatrick_min.data = str(kit.fitzpatrick_min)
         form.fitzpatrick_max.data = str(kit.fitzpatrick_max)

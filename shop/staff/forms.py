@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal
-
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -35,9 +32,8 @@ from shop.labels import (
     FITZPATRICK_ROMAN,
     SKIN_TYPE_LABELS,
 )
+from shop.money import parse_pounds
 from shop.services.inventory import ADJUSTMENT_REASONS, MAX_UNITS_PER_LINE
-
-MONEY_PATTERN = re.compile(r"^\d{1,6}(\.\d{1,2})?$")
 
 
 class PoundsField(StringField):
@@ -51,9 +47,10 @@ class PoundsField(StringField):
         self.pence = None
         if not text:
             return
-        if not MONEY_PATTERN.match(text):
-            raise ValidationError("Enter an amount in pounds, e.g. 12.50.")
-        self.pence = int(Decimal(text) * 100)
+        try:
+            self.pence = parse_pounds(text)
+        except ValueError as error:
+            raise ValidationError("Enter an amount in pounds, e.g. 12.50.") from error
 
 
 def _required_pounds(form, field) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from shop.auth import staff_required
+from shop.money import format_pence
 from shop.services import fulfilment, orders, payments
 from shop.staff.blueprint import blueprint
 from shop.staff.forms import CancelForm, ConfirmForm, OrderFilterForm, RefundForm, ShipForm
@@ -198,7 +199,10 @@ def order_refund(order_id: int):
         )
     except orders.OrderError as error:
         return _order_page(order_id, 409, str(error), refund_form=form)
-    flash(f"Refunded {refund.amount_pence / 100:.2f} GBP.", "success")
+    amount = format_pence(
+        refund.amount_pence, current_app.config["CURRENCY"], current_app.config["LOCALE"]
+    )
+    flash(f"Refunded {amount}.", "success")
     return redirect(url_for("staff.order_detail", order_id=order_id), 303)
 
 
