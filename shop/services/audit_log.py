@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from models import AuditEntry, User, db
 from shop import clock
-from shop.services.pagination import Page, clamp_page
+from shop.services.pagination import Page, paginate
 
 
 @dataclass(frozen=True)
@@ -46,16 +46,11 @@ def list_entries(filters: AuditFilters, page: int = 1, per_page: int = 50) -> Pa
         query = query.where(
             AuditEntry.created_at < clock.day_starts(filters.end + timedelta(days=1))
         )
-    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    page = clamp_page(page, total, per_page)
-    rows = db.session.execute(
-        query.order_by(AuditEntry.id.desc()).limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    return Page(
-        items=[AuditRow(entry, email) for entry, email in rows],
-        page=page,
-        per_page=per_page,
-        total=total,
+    return paginate(
+        query.order_by(AuditEntry.id.desc()),
+        page,
+        per_page,
+        lambda rows: [AuditRow(entry, email) for entry, email in rows],
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from models import Kit, KitItem, Product, ProductSkinType, Treatment, db
@@ -16,7 +16,7 @@ from shop.services.inventory import (
     product_availability,
     sellable_by_product,
 )
-from shop.services.pagination import Page, clamp_page
+from shop.services.pagination import Page, paginate
 
 PRODUCT_SORTS = {
     "name": (Product.name.asc(), Product.id.asc()),
@@ -101,23 +101,15 @@ def list_products(filters: ProductFilters, page: int, per_page: int, today: date
 
     Three queries whatever the page size: the count, the page, and the stock of its products.
     """
-    query = _filtered_products(filters)
-    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    page = clamp_page(page, total, per_page)
-    products = (
-        db.session.execute(
-            query.order_by(*PRODUCT_SORTS.get(filters.sort, PRODUCT_SORTS["name"]))
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-        .scalars()
-        .all()
+    query = _filtered_products(filters).order_by(
+        *PRODUCT_SORTS.get(filters.sort, PRODUCT_SORTS["name"])
     )
-    sellable = sellable_by_product((product.id for product in products), today)
-    cards = [
-        ProductCard(product, product_availability(sellable[product.id])) for product in products
-    ]
-    return Page(items=cards, page=page, per_page=per_page, total=total)
+
+    def cards(products: list[Product]) -> list[ProductCard]:
+        sellable = sellable_by_product((product.id for product in products), today)
+        return [ProductCard(p, product_availability(sellable[p.id])) for p in products]
+
+    return paginate(query, page, per_page, cards, scalars=True)
 
 
 def get_product(slug: str, today: date) -> tuple[ProductCard, list[KitCard]] | None:

@@ -33,11 +33,23 @@ def clamp_page(page: int, total: int, per_page: int) -> int:
     return min(max(page, 1), last)
 
 
-def paginate(query: Select, page: int, per_page: int, make_item: Callable[[Any], Any]) -> Page:
-    """Run one page of an ordered query (a count, then that page's rows) and wrap each row."""
+def paginate(
+    query: Select,
+    page: int,
+    per_page: int,
+    make_items: Callable[[list[Any]], list[Any]] = list,
+    *,
+    scalars: bool = False,
+) -> Page:
+    """Run one page of an ordered query: a count, then that page's rows, made into items.
+
+    `make_items` gets the page's rows all at once, so it can look up what they need in one
+    more query; with `scalars` the rows are the objects of the query's first column.
+    """
     total = db.session.execute(
         select(func.count()).select_from(query.order_by(None).subquery())
     ).scalar_one()
     page = clamp_page(page, total, per_page)
-    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(items=[make_item(row) for row in rows], page=page, per_page=per_page, total=total)
+    result = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
+    rows = list(result.scalars() if scalars else result.all())
+    return Page(items=list(make_items(rows)), page=page, per_page=per_page, total=total)

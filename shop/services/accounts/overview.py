@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from models import Order, db
 from shop.services.accounts.plans import PlanToday, list_plans
-from shop.services.pagination import Page, clamp_page
+from shop.services.pagination import Page, paginate
 
 
 @dataclass(frozen=True)
@@ -31,20 +31,10 @@ def overview(user_id: int, today: date) -> Overview:
 
 def list_orders(user_id: int, page: int, per_page: int) -> Page:
     """Return one page of the user's own orders, newest first, with their lines; three queries."""
-    total = db.session.execute(
-        select(func.count()).select_from(Order).where(Order.user_id == user_id)
-    ).scalar_one()
-    page = clamp_page(page, total, per_page)
-    orders = (
-        db.session.execute(
-            select(Order)
-            .where(Order.user_id == user_id)
-            .options(selectinload(Order.lines))
-            .order_by(Order.placed_at.desc(), Order.id.desc())
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-        .scalars()
-        .all()
+    query = (
+        select(Order)
+        .where(Order.user_id == user_id)
+        .options(selectinload(Order.lines))
+        .order_by(Order.placed_at.desc(), Order.id.desc())
     )
-    return Page(items=list(orders), page=page, per_page=per_page, total=total)
+    return paginate(query, page, per_page, scalars=True)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from models import User, db
 from models.vocabulary import ROLES
 from shop.services import audit
 from shop.services.accounts.auth import user_by_email
 from shop.services.accounts.errors import AccountError
-from shop.services.pagination import Page, clamp_page
+from shop.services.pagination import Page, paginate
 from shop.services.unit_of_work import unit_of_work
 
 
@@ -22,14 +22,7 @@ def list_users(page: int, per_page: int, role: str | None = None, search: str = 
     if search:
         escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(User.email.like(f"%{escaped}%", escape="\\"))
-    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    page = clamp_page(page, total, per_page)
-    users = (
-        db.session.execute(query.order_by(User.email).limit(per_page).offset((page - 1) * per_page))
-        .scalars()
-        .all()
-    )
-    return Page(items=list(users), page=page, per_page=per_page, total=total)
+    return paginate(query.order_by(User.email), page, per_page, scalars=True)
 
 
 def change_role(actor_id: int | None, user_id: int, role: str) -> User:

@@ -19,7 +19,7 @@ from shop.services.catalogue_admin.common import (
     snapshot,
 )
 from shop.services.inventory import sellable_by_product
-from shop.services.pagination import Page, clamp_page
+from shop.services.pagination import Page, paginate
 from shop.services.unit_of_work import unit_of_work
 
 
@@ -157,21 +157,13 @@ def list_products(
         query = query.where(Product.is_active.is_(True))
     elif status == "inactive":
         query = query.where(Product.is_active.is_(False))
-    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    page = clamp_page(page, total, per_page)
-    products = list(
-        db.session.execute(
-            query.order_by(Product.name, Product.id).limit(per_page).offset((page - 1) * per_page)
-        )
-        .scalars()
-        .all()
-    )
-    sellable = sellable_by_product((p.id for p in products), today)
-    return Page(
-        items=[ProductAdminRow(p, sellable[p.id]) for p in products],
-        page=page,
-        per_page=per_page,
-        total=total,
+
+    def rows_with_stock(products: list[Product]) -> list[ProductAdminRow]:
+        sellable = sellable_by_product((p.id for p in products), today)
+        return [ProductAdminRow(p, sellable[p.id]) for p in products]
+
+    return paginate(
+        query.order_by(Product.name, Product.id), page, per_page, rows_with_stock, scalars=True
     )
 
 

@@ -73,7 +73,7 @@ def list_stock(
         query.order_by(Product.name, Product.id),
         page,
         per_page,
-        lambda row: StockRow(row[0], *(int(value) for value in row[1:])),
+        lambda rows: [StockRow(row[0], *(int(value) for value in row[1:])) for row in rows],
     )
 
 
@@ -122,7 +122,7 @@ def product_stock(
         .order_by(StockMovement.id.desc()),
         page,
         per_page,
-        lambda row: LedgerEntry(*row),
+        lambda rows: [LedgerEntry(*row) for row in rows],
     )
     sellable = sum(lot.quantity_free for lot in lots if not lot.is_expired(today))
     row = StockRow(

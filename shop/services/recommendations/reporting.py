@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from models import Order, Recommendation, Treatment, User, db
 from shop import clock
-from shop.services.pagination import Page, clamp_page
+from shop.services.pagination import Page, paginate
 from shop.services.recommendations.records import Actor
 
 # Orders in these states did not turn into a sale, so they do not count as a purchase.
@@ -94,39 +94,36 @@ def list_recommendations(
     page, treatments, clinicians, orders.
     """
     condition = True if actor.is_admin else Recommendation.clinician_id == actor.user_id
-    total = db.session.execute(select(func.count(Recommendation.id)).where(condition)).scalar_one()
-    page = clamp_page(page, total, per_page)
-    recs = list(
-        db.session.execute(
-            select(Recommendation)
-            .where(condition)
-            .options(selectinload(Recommendation.treatment))
-            .order_by(Recommendation.created_at.desc(), Recommendation.id.desc())
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        ).scalars()
-    )
-    clinician_ids = {rec.clinician_id for rec in recs if rec.clinician_id is not None}
-    names: dict[int, str] = {}
-    if clinician_ids:
-        names = {
-            user_id: name or email
-            for user_id, name, email in db.session.execute(
-                select(User.id, User.name, User.email).where(User.id.in_(clinician_ids))
-            ).all()
-        }
-    purchases = purchases_for(rec.id for rec in recs)
     moment = now or clock.utc_now()
-    rows = [
-        RecommendationRow(
-            recommendation=rec,
-            status=link_status(rec, purchases.get(rec.id, []), moment),
-            purchases=purchases.get(rec.id, []),
-            clinician_name=names.get(rec.clinician_id, "") if rec.clinician_id else "",
-        )
-        for rec in recs
-    ]
-    return Page(items=rows, page=page, per_page=per_page, total=total)
+
+    def rows(recs: list[Recommendation]) -> list[RecommendationRow]:
+        clinician_ids = {rec.clinician_id for rec in recs if rec.clinician_id is not None}
+        names: dict[int, str] = {}
+        if clinician_ids:
+            names = {
+                user_id: name or email
+                for user_id, name, email in db.session.execute(
+                    select(User.id, User.name, User.email).where(User.id.in_(clinician_ids))
+                ).all()
+            }
+        purchases = purchases_for(rec.id for rec in recs)
+        return [
+            RecommendationRow(
+                recommendation=rec,
+                status=link_status(rec, purchases.get(rec.id, []), moment),
+                purchases=purchases.get(rec.id, []),
+                clinician_name=names.get(rec.clinician_id, "") if rec.clinician_id else "",
+            )
+            for rec in recs
+        ]
+
+    query = (
+        select(Recommendation)
+        .where(condition)
+        .options(selectinload(Recommendation.treatment))
+        .order_by(Recommendation.created_at.desc(), Recommendation.id.desc())
+    )
+    return paginate(query, page, per_page, rows, scalars=True)
 
 
 # --- reports ------------------------------------------------------------------------------------
