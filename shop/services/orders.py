@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -71,13 +72,37 @@ _STATUS_ADJECTIVES = {
     "refunded": " refunded",
     "partially_refunded": " partly refunded",
 }
-REFUNDABLE_STATUSES = (
-    "paid",
-    "ready_for_collection",
-    "shipped",
-    "completed",
-    "partially_refunded",
+
+
+class Move(NamedTuple):
+    """One named status change: the statuses it may start from, the one it ends in, its verb."""
+
+    sources: frozenset[str]
+    target: str
+    verb: str  # reads in "A shipped order cannot be <verb>."
+
+
+_REFUNDABLE = frozenset(
+    {"paid", "ready_for_collection", "shipped", "completed", "partially_refunded"}
 )
+_UNPAID = frozenset({"pending_payment"})
+# The order state machine, declared once: every status change names one of these moves.
+TRANSITIONS: dict[str, Move] = {
+    "pay": Move(_UNPAID, "paid", "paid"),
+    "make_ready": Move(frozenset({"paid"}), "ready_for_collection", "made ready to collect"),
+    "ship": Move(frozenset({"paid"}), "shipped", "shipped"),
+    "deliver": Move(frozenset({"shipped"}), "completed", "marked delivered"),
+    "collect": Move(frozenset({"paid", "ready_for_collection"}), "completed", "collected"),
+    # Pay-at-clinic orders are often paid at the desk in the same moment they are collected.
+    "collect_and_pay": Move(
+        frozenset({"pending_payment", "paid", "ready_for_collection"}), "completed", "collected"
+    ),
+    "cancel": Move(_UNPAID, "cancelled", "cancelled"),
+    "expire": Move(_UNPAID, "expired", "expired"),
+    "refund": Move(_REFUNDABLE, "refunded", "refunded"),
+    "refund_in_part": Move(_REFUNDABLE, "partially_refunded", "refunded"),
+}
+REFUNDABLE_STATUSES = TRANSITIONS["refund"].sources
 
 
 class OrderError(Exception):
@@ -599,9 +624,7 @@ def _illegal(status: str, action: str) -> IllegalTransition:
 
 def _transition(
     order_id: int,
-    allowed: tuple[str, ...],
-    to_status: str,
-    action: str,
+    move: str,
     *,
     note: str = "",
     user_id: int | None = None,
@@ -609,17 +632,19 @@ def _transition(
     values: dict | None = None,
     check: Callable[[], None] | None = None,
 ) -> str:
-    """Move the order to `to_status` with one conditional UPDATE; returns the old status.
+    """Make the named move of TRANSITIONS with one conditional UPDATE; returns the old status.
 
     Raises IllegalTransition when the status (read under a row lock) does not allow it.
     Runs inside the caller's transaction; the caller commits.
     """
+    sources, to_status, verb = TRANSITIONS[move]
     status = _current_status(order_id)
-    if status not in allowed:
-        raise _illegal(status, action)
+    if status not in sources:
+        raise _illegal(status, verb)
     if check is not None:
         check()  # further rules (fulfilment, payment method), once the status is known to fit
     table = Order.__table__
+    # WHERE status = the status just read: of two racing callers only one can match.
     statement = (
         update(table)
         .where(table.c.id == order_id, table.c.status == status)
@@ -628,7 +653,7 @@ def _transition(
     if extra_where is not None:
         statement = statement.where(extra_where(table))
     if db.session.execute(statement).rowcount != 1:
-        raise _illegal(status, action)
+        raise _illegal(status, verb)
     _record_event(order_id, status, to_status, note, user_id)
     return status
 
@@ -658,9 +683,7 @@ def mark_paid(
             return False
         _transition(
             order_id,
-            ("pending_payment",),
-            "paid",
-            "paid",
+            "pay",
             note=note,
             user_id=user_id,
             values={"paid_at": now},
@@ -705,9 +728,7 @@ def mark_ready_for_collection(order_id: int, *, user_id: int | None = None) -> N
 
         _transition(
             order_id,
-            ("paid",),
-            "ready_for_collection",
-            "made ready to collect",
+            "make_ready",
             note="Ready to collect",
             user_id=user_id,
             values={"packed_at": now_utc()},
@@ -731,9 +752,7 @@ def mark_shipped(order_id: int, tracking: str = "", *, user_id: int | None = Non
         now = now_utc()
         _transition(
             order_id,
-            ("paid",),
-            "shipped",
-            "shipped",
+            "ship",
             note=f"Shipped{', tracking ' + tracking if tracking else ''}",
             user_id=user_id,
             values={"tracking_reference": tracking[:80], "shipped_at": now, "packed_at": now},
@@ -750,9 +769,7 @@ def mark_delivered(order_id: int, *, user_id: int | None = None) -> None:
     with unit_of_work():
         _transition(
             order_id,
-            ("shipped",),
-            "completed",
-            "marked delivered",
+            "deliver",
             note="Delivered",
             user_id=user_id,
             values={"completed_at": now_utc()},
@@ -773,15 +790,17 @@ def mark_collected(order_id: int, *, user_id: int | None = None) -> None:
             if order.fulfilment != "collect":
                 raise IllegalTransition("Only click-and-collect orders can be collected.")
 
-        allowed = ("paid", "ready_for_collection")
-        if order.payment_method == "clinic" or order.fulfilment != "collect":
-            allowed = ("pending_payment", *allowed)
+        # A delivery order takes the wider move too, so it is refused for its fulfilment
+        # ("Only click-and-collect ...") rather than for being unpaid.
+        move = (
+            "collect_and_pay"
+            if order.payment_method == "clinic" or order.fulfilment != "collect"
+            else "collect"
+        )
         now = now_utc()
         previous = _transition(
             order_id,
-            allowed,
-            "completed",
-            "collected",
+            move,
             note="Collected at the clinic",
             user_id=user_id,
             values={"completed_at": now},
@@ -814,9 +833,7 @@ def cancel_order(order_id: int, *, note: str = "Cancelled", user_id: int | None 
         status = _current_status(order_id)
         if status in ("paid", "ready_for_collection"):
             raise IllegalTransition("A paid order cannot be cancelled; refund it instead.")
-        _transition(
-            order_id, ("pending_payment",), "cancelled", "cancelled", note=note, user_id=user_id
-        )
+        _transition(order_id, "cancel", note=note, user_id=user_id)
         _settle_payment_if_pending(order_id, "failed")
         _release_held(order_id)
 
@@ -841,7 +858,7 @@ def expire_order(order_id: int, *, note: str = "Reservation expired") -> bool:
         status = _current_status(order_id)
         if status != "pending_payment":
             return False
-        _transition(order_id, ("pending_payment",), "expired", "expired", note=note)
+        _transition(order_id, "expire", note=note)
         _settle_payment_if_pending(order_id, "expired")
         _release_held(order_id)
         return True

@@ -495,9 +495,7 @@ def _mark_paid_in_transaction(order_id: int, how: str) -> bool:
         return False
     orders._transition(
         order_id,
-        ("pending_payment",),
-        "paid",
-        "paid",
+        "pay",
         note=f"Card payment received ({how})",
         values={"paid_at": now_utc()},
     )
@@ -533,7 +531,7 @@ def _on_async_failed(obj: Mapping[str, Any]) -> str:
     if order is None:
         return "unknown order"
     _session_payment(order, session)
-    return _end_unpaid(order.id, "cancelled", "The delayed card payment failed.", "failed")
+    return _end_unpaid(order.id, "cancel", "The delayed card payment failed.", "failed")
 
 
 def _on_session_expired(obj: Mapping[str, Any]) -> str:
@@ -541,18 +539,18 @@ def _on_session_expired(obj: Mapping[str, Any]) -> str:
     order = _order_for_session(SessionFields.read(obj))
     if order is None:
         return "unknown order"
-    return _end_unpaid(order.id, "expired", "The card payment page expired.", "expired")
+    return _end_unpaid(order.id, "expire", "The card payment page expired.", "expired")
 
 
-def _end_unpaid(order_id: int, to_status: str, note: str, payment_status: str) -> str:
+def _end_unpaid(order_id: int, move: str, note: str, payment_status: str) -> str:
     """Expire or cancel an order if it is still unpaid, releasing its stock."""
     status = orders._current_status(order_id)
     if status != "pending_payment":
         return f"already {status}"
-    orders._transition(order_id, ("pending_payment",), to_status, to_status, note=note)
+    orders._transition(order_id, move, note=note)
     orders._settle_payment_if_pending(order_id, payment_status)
     orders._release_held(order_id)
-    return to_status
+    return orders.TRANSITIONS[move].target
 
 
 def _on_charge_refunded(charge: Mapping[str, Any]) -> str:
@@ -577,22 +575,26 @@ def _record_refunded_total(payment: Payment, refunded: int, note: str) -> str:
     """
     order = db.session.get(Order, payment.order_id)
     refunded = min(refunded, order.total_pence)
-    table = Order.__table__
     status = orders._current_status(order.id)
+    # A refunded order holds its whole total as refunded, so any replay is already recorded.
     if status not in orders.REFUNDABLE_STATUSES and status != "refunded":
         return f"not refundable ({status})"
     if refunded <= order.refunded_pence:
         return "already recorded"
-    to_status = "refunded" if refunded >= order.total_pence else "partially_refunded"
-    result = db.session.execute(
-        update(table)
-        .where(table.c.id == order.id, table.c.refunded_pence < refunded)
-        .values(refunded_pence=refunded, status=to_status, updated_at=now_utc())
-    )
-    if result.rowcount != 1:
+    move = "refund" if refunded >= order.total_pence else "refund_in_part"
+    try:
+        orders._transition(
+            order.id,
+            move,
+            note=note,
+            values={"refunded_pence": refunded},
+            # Never lowers the amount: a replayed or out-of-order event matches no row.
+            extra_where=lambda table: table.c.refunded_pence < refunded,
+        )
+    except orders.IllegalTransition:
         return "already recorded"
+    to_status = orders.TRANSITIONS[move].target
     payment.status = "refunded" if to_status == "refunded" else "partially_refunded"
-    orders._record_event(order.id, status, to_status, note)
     if to_status == "refunded":
         # A fully refunded order is over: units it still holds (never handed over) go back
         # on sale, whichever way the refund arrived (staff, or Stripe's own dashboard).
