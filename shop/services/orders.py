@@ -12,7 +12,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from flask import current_app
@@ -151,23 +151,6 @@ class CheckoutDetails:
     recommendation_id: int | None = None
 
 
-def now_utc() -> datetime:
-    """Return the current time, timezone-aware (from the shop's one clock)."""
-    return clock.utc_now()
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """Treat naive datetimes read back from SQLite as UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
-
-
-def uk_time(moment: datetime | None) -> datetime | None:
-    """Return a moment in the clinic's local time (GMT or BST in the UK), for pages and emails."""
-    return clock.local(moment)
-
-
 def card_payments_enabled() -> bool:
     """Tell whether card payments are configured (both Stripe secrets set)."""
     config = current_app.config
@@ -233,7 +216,7 @@ def place_order(
     Prices come from the database. All lines are reserved in one transaction or none are:
     any shortage raises InsufficientStock naming the item and nothing is changed.
     """
-    now = now or now_utc()
+    now = now or clock.utc_now()
     # The clinic's date at that moment: a lot expiring today is not sold at 00:30 BST.
     today = today or clock.local(now).date()
     basket = price_basket(store.load(), today)
@@ -448,7 +431,7 @@ def _queue_confirmation(order: Order) -> None:
         clinic_address=config["CLINIC_ADDRESS"],
         clinic_phone=config["CLINIC_PHONE"],
         shop_name=config["SHOP_NAME"],
-        reserved_until=uk_time(order.reserved_until),
+        reserved_until=clock.local(order.reserved_until),
         status_label=ORDER_STATUS_LABELS.get(order.status, order.status),
     )
 
@@ -510,7 +493,7 @@ def _release_held(order_id: int) -> int:
         moved = db.session.execute(
             update(allocations)
             .where(allocations.c.id == allocation.id, allocations.c.state == "held")
-            .values(state="released", updated_at=now_utc())
+            .values(state="released", updated_at=clock.utc_now())
         )
         if moved.rowcount != 1:
             continue  # someone else released it in the meantime
@@ -535,7 +518,7 @@ def _commit_held(order_id: int, reference: str, user_id: int | None) -> int:
         moved = db.session.execute(
             update(allocations)
             .where(allocations.c.id == allocation.id, allocations.c.state == "held")
-            .values(state="committed", updated_at=now_utc())
+            .values(state="committed", updated_at=clock.utc_now())
         )
         if moved.rowcount != 1:
             continue
@@ -648,7 +631,7 @@ def _transition(
     statement = (
         update(table)
         .where(table.c.id == order_id, table.c.status == status)
-        .values(status=to_status, updated_at=now_utc(), **(values or {}))
+        .values(status=to_status, updated_at=clock.utc_now(), **(values or {}))
     )
     if extra_where is not None:
         statement = statement.where(extra_where(table))
@@ -672,7 +655,7 @@ def mark_paid(
     Safe to call twice or concurrently: only the call that moves it from pending_payment
     changes anything (and queues the confirmation email).
     """
-    now = now or now_utc()
+    now = now or clock.utc_now()
 
     def work() -> bool:
         status = _current_status(order_id)
@@ -731,7 +714,7 @@ def mark_ready_for_collection(order_id: int, *, user_id: int | None = None) -> N
             "make_ready",
             note="Ready to collect",
             user_id=user_id,
-            values={"packed_at": now_utc()},
+            values={"packed_at": clock.utc_now()},
             check=collect_only,
         )
 
@@ -749,7 +732,7 @@ def mark_shipped(order_id: int, tracking: str = "", *, user_id: int | None = Non
             if order.fulfilment != "delivery":
                 raise IllegalTransition("Only delivery orders can be shipped.")
 
-        now = now_utc()
+        now = clock.utc_now()
         _transition(
             order_id,
             "ship",
@@ -772,7 +755,7 @@ def mark_delivered(order_id: int, *, user_id: int | None = None) -> None:
             "deliver",
             note="Delivered",
             user_id=user_id,
-            values={"completed_at": now_utc()},
+            values={"completed_at": clock.utc_now()},
         )
 
 
@@ -797,7 +780,7 @@ def mark_collected(order_id: int, *, user_id: int | None = None) -> None:
             if order.payment_method == "clinic" or order.fulfilment != "collect"
             else "collect"
         )
-        now = now_utc()
+        now = clock.utc_now()
         previous = _transition(
             order_id,
             move,
@@ -880,7 +863,9 @@ def stale_order_ids(now: datetime, limit: int = 500) -> list[int]:
     return [
         row.id
         for row in rows
-        if row.payment_method != "card" or aware(row.reserved_until) + CARD_EXPIRY_GRACE < now
+        # The grace comes off `now` (UTC): adding it to a local time would count wall-clock
+        # minutes, an hour out across a change of the clocks.
+        if row.payment_method != "card" or clock.local(row.reserved_until) < now - CARD_EXPIRY_GRACE
     ]
 
 
@@ -890,7 +875,7 @@ def expire_stale_orders(now: datetime | None = None, limit: int = 500) -> int:
     Each order is its own transaction and a conditional update, so this is safe on a schedule
     and when several copies run at once (or race the payment webhook).
     """
-    now = now or now_utc()
+    now = now or clock.utc_now()
     expired = 0
     for order_id in stale_order_ids(now, limit):
         try:

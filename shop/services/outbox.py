@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from models import OutboxEmail, db
-from shop.services.orders import now_utc
+from shop import clock
 from shop.services.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -138,7 +138,7 @@ def send_due_emails(
     A failure (server down, address refused) leaves the email pending with its next attempt
     pushed back exponentially; after OUTBOX_MAX_ATTEMPTS tries it is marked failed.
     """
-    now = now or now_utc()
+    now = now or clock.utc_now()
     report = SendReport()
     due_ids = list(
         db.session.execute(

@@ -30,9 +30,10 @@ from models import (
     StockMovement,
     db,
 )
+from shop import clock
 from shop.services import orders
 from shop.services.basket import BasketStore
-from shop.services.orders import CheckoutDetails, OrderError, now_utc
+from shop.services.orders import CheckoutDetails, OrderError
 from shop.services.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -295,7 +296,7 @@ def place_and_pay(
     `return_urls(reference)` gives the absolute success and cancel addresses. If Stripe cannot
     be reached the order is cancelled at once, its stock released, and GatewayError raised.
     """
-    now = now or now_utc()
+    now = now or clock.utc_now()
     order = orders.place_order(store, details, now=now)
     if order.payment_method != "card":
         return CheckoutOutcome(order)
@@ -308,7 +309,7 @@ def place_and_pay(
             order,
             success_url=success_url,
             cancel_url=cancel_url,
-            expires_at=orders.aware(order.reserved_until),
+            expires_at=clock.local(order.reserved_until),
         )
     except GatewayError:
         log.warning("Could not open a card checkout for order %s", order.reference)
@@ -323,10 +324,10 @@ def place_and_pay(
 
 def resume_url(order: Order, now: datetime | None = None) -> str | None:
     """Return the Stripe page where an unpaid card order can still be paid, if any."""
-    now = now or now_utc()
+    now = now or clock.utc_now()
     if order.payment_method != "card" or order.status != "pending_payment":
         return None
-    if orders.aware(order.reserved_until) <= now:
+    if clock.local(order.reserved_until) <= now:
         return None
     payment = orders.latest_payment(order.id)
     return payment.checkout_url if payment is not None else None
@@ -497,7 +498,7 @@ def _mark_paid_in_transaction(order_id: int, how: str) -> bool:
         order_id,
         "pay",
         note=f"Card payment received ({how})",
-        values={"paid_at": now_utc()},
+        values={"paid_at": clock.utc_now()},
     )
     orders._settle_payment(order_id, "succeeded")
     order = db.session.get(Order, order_id)
@@ -788,12 +789,12 @@ def _restock_line(line: OrderLine, quantity: int, reference: str, user_id: int |
                 db.session.execute(
                     update(allocation_table)
                     .where(allocation_table.c.id == allocation.id)
-                    .values(state=new_state, updated_at=now_utc())
+                    .values(state=new_state, updated_at=clock.utc_now())
                 )
             else:
                 db.session.execute(
                     update(allocation_table)
                     .where(allocation_table.c.id == allocation.id)
-                    .values(quantity=allocation_table.c.quantity - take, updated_at=now_utc())
+                    .values(quantity=allocation_table.c.quantity - take, updated_at=clock.utc_now())
                 )
             units -= take

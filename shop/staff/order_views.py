@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from shop import clock
 from shop.auth import staff_required
 from shop.services import fulfilment, orders, payments
 from shop.staff.forms import CancelForm, ConfirmForm, OrderFilterForm, RefundForm, ShipForm
@@ -196,7 +197,7 @@ def order_refund(order_id: int):
 def pick_list():
     """A printable list of what to pick for orders waiting, by product and lot (FEFO)."""
     products, waiting = fulfilment.pick_list()
-    now_text = orders.uk_time(orders.now_utc()).strftime("%d %b %Y %H:%M")
+    now_text = clock.now().strftime("%d %b %Y %H:%M")
     return render_template(
         "staff/pick_list.html", products=products, waiting=waiting, now_text=now_text
     )
