@@ -34,6 +34,9 @@ from shop import clock
 from shop.services import orders
 from shop.services.basket import BasketStore
 from shop.services.orders import CheckoutDetails, OrderError
+from shop.services.orders.lifecycle import close_unpaid, record_payment
+from shop.services.orders.states import current_status, record_event, transition
+from shop.services.orders.stock import release_held
 from shop.services.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -461,7 +464,7 @@ def _session_payment(order: Order, session: SessionFields) -> Payment | None:
 
 def _note(order_id: int, note: str) -> None:
     """Add a note to the order's history in the current transaction."""
-    orders._record_event(order_id, None, None, note)
+    record_event(order_id, None, None, note)
 
 
 def _fulfil_paid_session(session: SessionFields, how: str) -> str:
@@ -491,19 +494,10 @@ def _fulfil_paid_session(session: SessionFields, how: str) -> str:
 
 def _mark_paid_in_transaction(order_id: int, how: str) -> bool:
     """Move pending_payment -> paid inside the webhook's transaction; False if not pending."""
-    status = orders._current_status(order_id)
+    status = current_status(order_id)
     if status != "pending_payment":
         return False
-    orders._transition(
-        order_id,
-        "pay",
-        note=f"Card payment received ({how})",
-        values={"paid_at": clock.utc_now()},
-    )
-    orders._settle_payment(order_id, "succeeded")
-    order = db.session.get(Order, order_id)
-    db.session.refresh(order)
-    orders._queue_confirmation(order)
+    record_payment(order_id, note=f"Card payment received ({how})", paid_at=clock.utc_now())
     return True
 
 
@@ -545,12 +539,10 @@ def _on_session_expired(obj: Mapping[str, Any]) -> str:
 
 def _end_unpaid(order_id: int, move: str, note: str, payment_status: str) -> str:
     """Expire or cancel an order if it is still unpaid, releasing its stock."""
-    status = orders._current_status(order_id)
+    status = current_status(order_id)
     if status != "pending_payment":
         return f"already {status}"
-    orders._transition(order_id, move, note=note)
-    orders._settle_payment_if_pending(order_id, payment_status)
-    orders._release_held(order_id)
+    close_unpaid(order_id, move, note=note, payment_status=payment_status)
     return orders.TRANSITIONS[move].target
 
 
@@ -576,7 +568,7 @@ def _record_refunded_total(payment: Payment, refunded: int, note: str) -> str:
     """
     order = db.session.get(Order, payment.order_id)
     refunded = min(refunded, order.total_pence)
-    status = orders._current_status(order.id)
+    status = current_status(order.id)
     # A refunded order holds its whole total as refunded, so any replay is already recorded.
     if status not in orders.REFUNDABLE_STATUSES and status != "refunded":
         return f"not refundable ({status})"
@@ -584,7 +576,7 @@ def _record_refunded_total(payment: Payment, refunded: int, note: str) -> str:
         return "already recorded"
     move = "refund" if refunded >= order.total_pence else "refund_in_part"
     try:
-        orders._transition(
+        transition(
             order.id,
             move,
             note=note,
@@ -599,9 +591,9 @@ def _record_refunded_total(payment: Payment, refunded: int, note: str) -> str:
     if to_status == "refunded":
         # A fully refunded order is over: units it still holds (never handed over) go back
         # on sale, whichever way the refund arrived (staff, or Stripe's own dashboard).
-        released = orders._release_held(order.id)
+        released = release_held(order.id)
         if released:
-            orders._record_event(order.id, None, None, f"Released {released} held units")
+            record_event(order.id, None, None, f"Released {released} held units")
     return to_status
 
 
@@ -696,7 +688,7 @@ def refund_order(
 
     with unit_of_work():
         # Lock the order first, as every transition does, then check it is still refundable.
-        if orders._current_status(order.id) not in orders.REFUNDABLE_STATUSES:
+        if current_status(order.id) not in orders.REFUNDABLE_STATUSES:
             raise RefundError("The order changed while refunding; please look again.")
         refund = Refund(
             order_id=order.id,
