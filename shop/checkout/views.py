@@ -137,7 +137,7 @@ def _render_order(template: str, order, status: int = 200):
         order=order,
         cancel_form=CancelOrderForm() if order.status == "pending_payment" else None,
         pay_url=payments.resume_url(order),
-        reserved_until=orders.uk_time(order.reserved_until),
+        reserved_until=clock.local(order.reserved_until),
         kit_items=orders.kit_components([line.kit_id for line in order.lines if line.kit_id]),
     ), status
 

@@ -245,7 +245,7 @@ def mark_packed(order_id: int, user_id: int | None = None) -> None:
     """Record that a paid order has been picked and packed (its status stays paid); commits."""
     with unit_of_work():
         order = _order_or_raise(order_id)
-        now = orders.now_utc()
+        now = clock.utc_now()
         table = Order.__table__
         result = db.session.execute(
             update(table)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from shop import clock
 from shop.auth import staff_required
 from shop.money import format_pence
 from shop.services import fulfilment, orders, payments
@@ -211,7 +212,7 @@ def order_refund(order_id: int):
 def pick_list():
     """A printable list of what to pick for orders waiting, by product and lot (FEFO)."""
     products, waiting = fulfilment.pick_list()
-    now_text = orders.uk_time(orders.now_utc()).strftime("%d %b %Y %H:%M")
+    now_text = clock.now().strftime("%d %b %Y %H:%M")
     return render_template(
         "staff/pick_list.html", products=products, waiting=waiting, now_text=now_text
     )

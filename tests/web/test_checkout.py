@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Order, OrderEvent, Payment, StockAllocation, db
+from shop import clock
 from shop.services import orders
 from tests.checkout_helpers import COLLECT_FORM, DELIVERY_FORM, add, emails, lot_state, sellable
 from tests.factories import make_kit, make_lot, make_product, make_user
@@ -69,7 +70,7 @@ def test_pay_at_clinic_order_holds_stock_and_confirms_where_and_until_when(clien
     # The basket is emptied and the page tells where and until when.
     page = client.get(f"/orders/{order.reference}").get_data(as_text=True)
     assert f"reserved for you at <strong>{app.config['CLINIC_ADDRESS']}</strong>" in page
-    until = orders.uk_time(order.reserved_until).strftime("%A %-d %B %Y, %H:%M")
+    until = clock.local(order.reserved_until).strftime("%A %-d %B %Y, %H:%M")
     assert f"collect and pay by <strong>{until}</strong>" in page
     assert f"Please collect by {until}" in emails()[0].body_text
     assert "Pay and collect at the clinic" in page

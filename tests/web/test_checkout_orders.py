@@ -11,7 +11,8 @@ from sqlalchemy import select
 from models import Order, OrderEvent, Payment, Refund, StockAllocation, StockMovement, db
 from shop.services import orders, payments
 from shop.services.basket import GuestBasket
-from shop.services.orders import CheckoutDetails, IllegalTransition, InsufficientStock
+from shop.services.orders import CheckoutDetails, IllegalTransition, InsufficientStock, states
+from shop.services.orders import stock as order_stock
 from tests.checkout_helpers import emails, ledger_total, lot_state, sellable
 from tests.factories import make_kit, make_lot, make_product
 from tests.stripe_fake import FakeStripe, stripe_configured
@@ -219,7 +220,7 @@ def test_race_lost_inside_the_reservation_rolls_back(app_ctx, monkeypatch):
     scarce = make_product(name="Scarce")
     plenty_lot = make_lot(plenty, 10)
     scarce_lot = make_lot(scarce, 1)
-    real = orders._reserve_from_lot
+    real = order_stock.reserve_from_lot
 
     def someone_else_first(lot_id, free_seen, wanted, today):
         if lot_id == scarce_lot.id:
@@ -230,7 +231,7 @@ def test_race_lost_inside_the_reservation_rolls_back(app_ctx, monkeypatch):
             )
         return real(lot_id, free_seen, wanted, today)
 
-    monkeypatch.setattr(orders, "_reserve_from_lot", someone_else_first)
+    monkeypatch.setattr(order_stock, "reserve_from_lot", someone_else_first)
     with pytest.raises(InsufficientStock, match="Scarce"):
         place({("product", plenty.id): 2, ("product", scarce.id): 1})
     assert lot_state(plenty_lot) == (10, 0)
@@ -246,7 +247,7 @@ def test_a_status_changed_after_it_was_read_refuses_the_transition(stock, monkey
     cream, _lot = stock
     order = place({("product", cream.id): 1})
     orders.mark_paid_at_clinic(order.id)
-    real = orders._current_status
+    real = states.current_status
 
     def refunded_meanwhile(order_id):
         status = real(order_id)
@@ -257,7 +258,7 @@ def test_a_status_changed_after_it_was_read_refuses_the_transition(stock, monkey
         )
         return status
 
-    monkeypatch.setattr(orders, "_current_status", refunded_meanwhile)
+    monkeypatch.setattr(states, "current_status", refunded_meanwhile)
     with pytest.raises(IllegalTransition):
         orders.mark_ready_for_collection(order.id)
     # Everything was rolled back, the simulated rival's write included.
