@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import selectinload
 
 from models import (
@@ -35,7 +35,7 @@ from shop import clock
 from shop.services import orders, payments
 from shop.services.audit import record
 from shop.services.notifications import queue_email
-from shop.services.pagination import Page, clamp_page
+from shop.services.pagination import Page, paginate
 from shop.services.unit_of_work import unit_of_work
 
 OrderError = orders.OrderError
@@ -80,16 +80,9 @@ def list_orders(filters: OrderFilters, page: int = 1, per_page: int = 30) -> Pag
             if "@" in text or len(text) >= 6
             else Order.reference.startswith(text.upper(), autoescape=True)
         )
-    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    page = clamp_page(page, total, per_page)
-    items = list(
-        db.session.execute(
-            query.order_by(Order.placed_at.desc(), Order.id.desc())
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        ).scalars()
+    return paginate(
+        query.order_by(Order.placed_at.desc(), Order.id.desc()), page, per_page, scalars=True
     )
-    return Page(items=items, page=page, per_page=per_page, total=total)
 
 
 @dataclass(frozen=True)

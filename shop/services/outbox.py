@@ -52,7 +52,7 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, BACKOFF_MAX_SECONDS))
 
 
-def _claim(email_id: int, now: datetime) -> bool:
+def claim_email(email_id: int, now: datetime) -> bool:
     """Take one due email for this sender by moving its next attempt forward; commits."""
     with unit_of_work():
         table = OutboxEmail.__table__
@@ -156,7 +156,7 @@ def send_due_emails(
     connect_error = ""
     try:
         for email_id in due_ids:
-            if not _claim(email_id, now):
+            if not claim_email(email_id, now):
                 continue  # another sender has it
             email = db.session.get(OutboxEmail, email_id)
             db.session.refresh(email)

@@ -4,6 +4,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from tests.browser.accessibility import serious_violations
+
 pytestmark = pytest.mark.browser
 
 PAGES = [
@@ -20,17 +22,6 @@ PAGES = [
 ]
 
 
-def _axe_violations(page):
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
 @pytest.mark.parametrize("path", PAGES)
 def test_page_renders_cleanly_and_accessibly(live_server, page, path):
     missing = path == "/no-such-page"
@@ -40,7 +31,7 @@ def test_page_renders_cleanly_and_accessibly(live_server, page, path):
     # The browser logs the page's own 404; every asset it loads must still be found.
     expected = ["Failed to load resource: the server responded with a status of 404 (NOT FOUND)"]
     assert page.console_problems == (expected if missing else []), page.console_problems
-    assert _axe_violations(page) == []
+    assert serious_violations(page) == []
 
 
 def test_kit_finder_leads_to_a_plan_with_today_highlighted(live_server, page):
@@ -56,7 +47,7 @@ def test_kit_finder_leads_to_a_plan_with_today_highlighted(live_server, page):
     assert "Today: day 4" in page.locator("[aria-current=date]").inner_text()
     assert page.locator("text=Micro-needling Recovery Kit").count() >= 1
     assert page.console_problems == []
-    assert _axe_violations(page) == []
+    assert serious_violations(page) == []
 
 
 def test_kit_finder_shows_errors_next_to_unanswered_questions(live_server, page):
@@ -64,7 +55,7 @@ def test_kit_finder_shows_errors_next_to_unanswered_questions(live_server, page)
     page.click("button[type=submit]")
     assert page.locator(".alert-danger").count() == 1
     assert page.locator("text=Choose your treatment.").count() >= 1
-    assert _axe_violations(page) == []
+    assert serious_violations(page) == []
 
 
 def test_phone_layout_has_no_horizontal_scroll(live_server, browser):

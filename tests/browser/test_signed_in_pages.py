@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.test_pages import _axe_violations
+from tests.browser.accessibility import serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -51,4 +51,4 @@ def test_signed_in_pages_render_cleanly_and_accessibly(live_server, page, email)
         assert page.url.endswith(path), (path, page.url)  # not bounced to the sign-in page
         assert page.locator("main h1").count() >= 1, path
         assert page.console_problems == [], (path, page.console_problems)
-        assert _axe_violations(page) == [], path
+        assert serious_violations(page) == [], path

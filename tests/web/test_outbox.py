@@ -157,8 +157,8 @@ def test_a_refused_recipient_does_not_hold_up_the_others(mail_config):
 def test_an_email_claimed_by_one_sender_is_skipped_by_another(mail_config):
     row = queue()
     now = datetime.now(UTC)
-    assert outbox._claim(row.id, now) is True
-    assert outbox._claim(row.id, now) is False
+    assert outbox.claim_email(row.id, now) is True
+    assert outbox.claim_email(row.id, now) is False
     report = outbox.send_due_emails(mail_config, now=now)
     assert report.attempted == 0 and reload(row).status == "pending"
 
