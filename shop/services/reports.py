@@ -34,6 +34,7 @@ from shop.services.inventory import (
     lots_expiring,
     low_stock,
 )
+from shop.services.spreadsheets import csv_safe
 
 # Orders that count as sales: paid and not (wholly) refunded; refunds are taken off.
 SALES_STATUSES = ("paid", "ready_for_collection", "shipped", "completed", "partially_refunded")
@@ -353,7 +354,7 @@ def report_csv(report: Report, table: str) -> str:
     elif table in ("products", "kits"):
         writer.writerow(["name", "units", "revenue"])
         for item in report.best["product" if table == "products" else "kit"]:
-            writer.writerow([_safe(item.name), item.units, plain_pounds(item.revenue_pence)])
+            writer.writerow([csv_safe(item.name), item.units, plain_pounds(item.revenue_pence)])
     elif table == "treatments":
         writer.writerow(["treatment", "revenue", "via_recommendations", "via_kits"])
         for row in report.treatments:
@@ -371,7 +372,7 @@ def report_csv(report: Report, table: str) -> str:
             writer.writerow(
                 [
                     row.sku,
-                    _safe(row.name),
+                    csv_safe(row.name),
                     row.units,
                     plain_pounds(row.value_pence),
                     row.units_without_cost,
@@ -385,8 +386,8 @@ def report_csv(report: Report, table: str) -> str:
             writer.writerow(
                 [
                     row.sku,
-                    _safe(row.name),
-                    _safe(row.lot_number),
+                    csv_safe(row.name),
+                    csv_safe(row.lot_number),
                     row.expiry_date.isoformat(),
                     row.units,
                     row.fewest_days_left,
@@ -395,11 +396,6 @@ def report_csv(report: Report, table: str) -> str:
     else:
         raise ValueError(f"unknown report table {table!r}")
     return output.getvalue()
-
-
-def _safe(text: str) -> str:
-    """Stop a spreadsheet from running a cell as a formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 CHART_STYLE = Style(

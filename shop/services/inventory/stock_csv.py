@@ -20,6 +20,7 @@ from shop.services.inventory.deliveries import (
 )
 from shop.services.inventory.movements import receive_delivery
 from shop.services.inventory.rules import MAX_UNITS_PER_LINE, StockError
+from shop.services.spreadsheets import csv_safe
 
 STOCK_CSV_COLUMNS = (
     "sku",
@@ -62,11 +63,6 @@ def export_stock_csv(today: date) -> str:
             ]
         )
     return output.getvalue()
-
-
-def csv_safe(text: str) -> str:
-    """Stop a spreadsheet from running a cell as a formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @dataclass(frozen=True)
