@@ -20,6 +20,7 @@ ERROR_TITLES = {
     403: "You do not have access to this page",
     404: "We could not find that page",
     405: "That action is not allowed here",
+    410: "This link has expired",
     413: "That upload is too large",
     429: "Too many requests",
     500: "Something went wrong on our side",

@@ -112,6 +112,12 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "RECOMMENDATION_LINK_RATE_LIMIT": os.environ.get(
             "RECOMMENDATION_LINK_RATE_LIMIT", "30 per minute; 300 per day"
         ),
+        # The kit finder's private plan link opens until this many days after the treatment.
+        "PLAN_LINK_DAYS": _int("PLAN_LINK_DAYS", 90),
+        # Per client address on /plans/<token>: stops token guessing.
+        "PLAN_LINK_RATE_LIMIT": os.environ.get(
+            "PLAN_LINK_RATE_LIMIT", "30 per minute; 300 per day"
+        ),
         "CONSULTATION_RATE_LIMIT": os.environ.get(
             "CONSULTATION_RATE_LIMIT", "5 per minute; 20 per day"
         ),

@@ -80,9 +80,9 @@ class AccessLogQueryFilter(logging.Filter):
     """
 
     _QUERY = re.compile(r"\?[^\s\"]*")
-    # Password-reset, email-confirmation and recommendation links carry their token in the
-    # path; a log reader must not be able to use them.
-    _TOKEN_PATH = re.compile(r"(/password-reset/|/confirm-email/|/r/)[^\s\"/?]+")
+    # Password-reset, email-confirmation, recommendation and plan links carry their token in
+    # the path; a log reader must not be able to use them.
+    _TOKEN_PATH = re.compile(r"(/password-reset/|/confirm-email/|/r/|/plans/)[^\s\"/?]+")
 
     @classmethod
     def redact(cls, text: str) -> str:

@@ -44,6 +44,7 @@ ACCESS: dict[str, str] = {
     "treatments.detail": PUBLIC,
     "kitfinder.finder": PUBLIC,
     "kitfinder.plan_page": PUBLIC,
+    "kitfinder.plan_link": PUBLIC,  # whoever holds the link's token
     "api.aftercare_plan": PUBLIC,
     "consultation.request_form": PUBLIC,
     "consultation.thanks": PUBLIC,

@@ -41,7 +41,7 @@ def test_treatment_link_preselects_the_treatment(client, seeded):
 
 
 def test_plan_page_shows_kit_avoid_list_and_today(client, seeded):
-    response = client.post("/kit-finder", data=_answers())
+    response = client.post("/kit-finder", follow_redirects=True, data=_answers())
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "Micro-needling Recovery Kit" in html
@@ -53,7 +53,9 @@ def test_plan_page_shows_kit_avoid_list_and_today(client, seeded):
 
 def test_future_treatment_has_no_today_in_the_timeline(client, seeded):
     html = client.post(
-        "/kit-finder", data=_answers(treated_on=(date.today() + timedelta(days=5)).isoformat())
+        "/kit-finder",
+        follow_redirects=True,
+        data=_answers(treated_on=(date.today() + timedelta(days=5)).isoformat()),
     ).get_data(as_text=True)
     assert "Your treatment is in 5 days" in html
     assert 'aria-current="date"' not in html
@@ -65,6 +67,7 @@ PLANNED = (date.today() + timedelta(days=7)).isoformat()
 def test_before_the_treatment_a_bar_leads_to_the_clinic_not_a_kit(client, seeded):
     html = client.post(
         "/kit-finder",
+        follow_redirects=True,
         data=_answers(screening_pregnant_or_breastfeeding="yes", treated_on=PLANNED),
     ).get_data(as_text=True)
     assert "Please speak to the clinic" in html
@@ -73,7 +76,9 @@ def test_before_the_treatment_a_bar_leads_to_the_clinic_not_a_kit(client, seeded
 
 def test_after_the_treatment_a_bar_still_gives_the_aftercare_and_says_call_today(client, seeded):
     html = client.post(
-        "/kit-finder", data=_answers(screening_pregnant_or_breastfeeding="yes")
+        "/kit-finder",
+        follow_redirects=True,
+        data=_answers(screening_pregnant_or_breastfeeding="yes"),
     ).get_data(as_text=True)
     assert "Please tell the clinic today" in html and 'href="tel:' in html
     assert "not offered during pregnancy" in html
@@ -87,14 +92,18 @@ def test_the_isotretinoin_answer_is_judged_by_the_treatment_s_window(
     client, seeded, answer, refused
 ):
     html = client.post(
-        "/kit-finder", data=_answers(screening_isotretinoin_recent=answer, treated_on=PLANNED)
+        "/kit-finder",
+        follow_redirects=True,
+        data=_answers(screening_isotretinoin_recent=answer, treated_on=PLANNED),
     ).get_data(as_text=True)
     assert ("3 months since your last dose" in html) is refused
 
 
 @pytest.mark.parametrize("answer", ["yes", "", "12", "over-24"])
 def test_an_unknown_isotretinoin_answer_is_refused_with_a_message(client, seeded, answer):
-    response = client.post("/kit-finder", data=_answers(screening_isotretinoin_recent=answer))
+    response = client.post(
+        "/kit-finder", follow_redirects=True, data=_answers(screening_isotretinoin_recent=answer)
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Choose when the last dose of isotretinoin was" in html or "Not a valid choice" in html
@@ -104,7 +113,11 @@ def test_the_answers_are_not_stored(client, seeded):
     tables_before = {
         t.name: db.session.execute(t.select()).all() for t in db.metadata.sorted_tables
     }
-    client.post("/kit-finder", data=_answers(screening_cold_sores="yes", concerns=["sensitive"]))
+    client.post(
+        "/kit-finder",
+        follow_redirects=True,
+        data=_answers(screening_cold_sores="yes", concerns=["sensitive"]),
+    )
     tables_after = {t.name: db.session.execute(t.select()).all() for t in db.metadata.sorted_tables}
     assert tables_before == tables_after
 
@@ -126,7 +139,7 @@ def test_the_answers_are_not_stored(client, seeded):
     ],
 )
 def test_bad_answers_are_shown_with_a_message_and_a_422(client, seeded, changes, message):
-    response = client.post("/kit-finder", data=_answers(**changes))
+    response = client.post("/kit-finder", follow_redirects=True, data=_answers(**changes))
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert message.lower() in html.lower()
@@ -158,7 +171,7 @@ def test_kit_finder_and_treatment_pages_run_a_bounded_number_of_queries(
     client, seeded, count_queries
 ):
     with count_queries() as finder:
-        client.post("/kit-finder", data=_answers())
+        client.post("/kit-finder", follow_redirects=True, data=_answers())
     with count_queries() as treatment:
         client.get("/treatments/microneedling")
     assert finder.count <= 10, finder.statements
@@ -168,10 +181,14 @@ def test_kit_finder_and_treatment_pages_run_a_bounded_number_of_queries(
 def test_plan_page_offers_to_save_the_plan_to_a_signed_in_account(client, seeded, login):
     from tests.factories import make_user
 
-    html = client.post("/kit-finder", data=_answers(concerns=["dry"])).get_data(as_text=True)
+    html = client.post(
+        "/kit-finder", follow_redirects=True, data=_answers(concerns=["dry"])
+    ).get_data(as_text=True)
     assert "create an account" in html
     login(make_user("customer"))
-    html = client.post("/kit-finder", data=_answers(concerns=["dry"])).get_data(as_text=True)
+    html = client.post(
+        "/kit-finder", follow_redirects=True, data=_answers(concerns=["dry"])
+    ).get_data(as_text=True)
     assert 'action="/account/plans"' in html
     assert 'name="concerns" value="dry"' in html
     assert 'name="consent"' in html
@@ -201,7 +218,9 @@ def test_saving_the_plan_from_the_kit_finder_keeps_it_in_the_account(client, see
 
 def test_unsuitable_plan_offers_the_consultation_and_the_clinic_phone(client, seeded):
     html = client.post(
-        "/kit-finder", data=_answers(treatment="ipl", fitzpatrick="5", treated_on=PLANNED)
+        "/kit-finder",
+        follow_redirects=True,
+        data=_answers(treatment="ipl", fitzpatrick="5", treated_on=PLANNED),
     ).get_data(as_text=True)
     assert "Please speak to the clinic" in html
     assert "/consultation" in html

@@ -133,6 +133,7 @@ def test_access_log_lines_lose_password_reset_tokens():
     [
         ("GET /r/Zx9Q-secret_token_value HTTP/1.1", "/r/[redacted]"),
         ("POST /r/Zx9Q-secret_token_value/acknowledge HTTP/1.1", "/r/[redacted]/acknowledge"),
+        ("GET /plans/Zx9Q-secret_token_value HTTP/1.1", "/plans/[redacted]"),
         (
             "GET /account/confirm-email/Zx9Q-secret_token_value HTTP/1.1",
             "/account/confirm-email/[redacted]",
