@@ -63,6 +63,9 @@ class StrongPassword:
 class RegisterForm(FlaskForm):
     """Open a customer account."""
 
+    # Where to go once the account exists (only a page of the shop): e.g. back to a plan.
+    next = HiddenField()
+
     email = EmailField("Email", validators=[DataRequired("Please enter your email."), EmailShape()])
     name = StringField(
         "Your name",

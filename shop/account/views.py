@@ -86,6 +86,8 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("account.overview"))
     form = RegisterForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next")) or ""
     if form.validate_on_submit():
         try:
             user = accounts.register(
@@ -106,7 +108,7 @@ def register():
                 "confirm the address is yours.",
                 "success",
             )
-            return redirect(url_for("account.overview"))
+            return redirect(safe_next(form.next.data) or url_for("account.overview"))
     status = 422 if form.is_submitted() else 200
     return render_template("account/register.html", form=form), status
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+import html as html_lib
 import logging
+import re
 import secrets
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from factories import screening_form_data
+from factories import DEFAULT_PASSWORD, make_user, screening_form_data
 
 from models import db
 from shop import clock
@@ -187,3 +189,55 @@ def test_plan_link_tokens_are_kept_out_of_access_logs(client, seeded):
     AccessLogQueryFilter().filter(record)
     assert token not in record.getMessage()
     assert "GET /plans/[redacted] HTTP/1.1" in record.getMessage()
+
+
+def _link_to(html: str, endpoint_path: str) -> str:
+    """Return the href of the first link on the page to `endpoint_path` (HTML-unescaped)."""
+    found = re.search(rf'href="({re.escape(endpoint_path)}\?[^"]+)"', html)
+    assert found, endpoint_path
+    return html_lib.unescape(found.group(1))
+
+
+def test_signing_in_from_the_plan_comes_back_to_it(client, seeded):
+    path = _plan_path(client)
+    user = make_user(email="pat@example.com")
+    sign_in = _link_to(client.get(path).get_data(as_text=True), "/account/login")
+    form = client.get(sign_in).get_data(as_text=True)
+    assert path in form
+    response = client.post(
+        sign_in,
+        data={"email": user.email, "password": DEFAULT_PASSWORD, "next": path},
+    )
+    assert response.status_code == 302 and response.headers["Location"].startswith(path)
+
+
+def test_creating_an_account_from_the_plan_comes_back_to_it(client, seeded):
+    path = _plan_path(client)
+    register = _link_to(client.get(path).get_data(as_text=True), "/account/register")
+    form = client.get(register).get_data(as_text=True)
+    assert f'value="{path}' in form
+    data = {
+        "email": "new.patient@example.com",
+        "name": "New Patient",
+        "password": "Gentle-care-77",
+        "confirm": "Gentle-care-77",
+        "health_data_consent": "y",
+        "next": path,
+    }
+    response = client.post("/account/register", data=data)
+    assert response.status_code == 302 and response.headers["Location"].startswith(path)
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "javascript:x"])
+def test_registration_never_sends_anyone_outside_the_shop(client, seeded, target):
+    data = {
+        "email": "new.patient@example.com",
+        "name": "New Patient",
+        "password": "Gentle-care-77",
+        "confirm": "Gentle-care-77",
+        "health_data_consent": "y",
+        "next": target,
+    }
+    response = client.post("/account/register", data=data)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account"
