@@ -142,18 +142,23 @@ def _allocations(order_id: int, state: str) -> list[tuple[StockAllocation, Stock
     return [(allocation, lot) for allocation, lot in rows]
 
 
+def _leave_held(allocation_id: int, state: str) -> bool:
+    """Move one held allocation to `state`; False when another transaction moved it first."""
+    allocations = StockAllocation.__table__
+    moved = db.session.execute(
+        update(allocations)
+        .where(allocations.c.id == allocation_id, allocations.c.state == "held")
+        .values(state=state, updated_at=clock.utc_now())
+    )
+    return moved.rowcount == 1
+
+
 def release_held(order_id: int) -> int:
     """Give back every unit the order holds (in the current transaction); returns units."""
     lots = StockLot.__table__
-    allocations = StockAllocation.__table__
     released = 0
     for allocation, _lot in _allocations(order_id, "held"):
-        moved = db.session.execute(
-            update(allocations)
-            .where(allocations.c.id == allocation.id, allocations.c.state == "held")
-            .values(state="released", updated_at=clock.utc_now())
-        )
-        if moved.rowcount != 1:
+        if not _leave_held(allocation.id, "released"):
             continue  # someone else released it in the meantime
         result = db.session.execute(
             update(lots)
@@ -170,15 +175,9 @@ def release_held(order_id: int) -> int:
 def commit_held(order_id: int, reference: str, user_id: int | None) -> int:
     """Turn held units into sales: on-hand and reserved both drop, a sale movement per lot."""
     lots = StockLot.__table__
-    allocations = StockAllocation.__table__
     sold = 0
     for allocation, lot in _allocations(order_id, "held"):
-        moved = db.session.execute(
-            update(allocations)
-            .where(allocations.c.id == allocation.id, allocations.c.state == "held")
-            .values(state="committed", updated_at=clock.utc_now())
-        )
-        if moved.rowcount != 1:
+        if not _leave_held(allocation.id, "committed"):
             continue
         result = db.session.execute(
             update(lots)
