@@ -25,13 +25,14 @@ from shop.aftercare.protocols import (
     protocol_to_dict,
     protocols_from_data,
 )
-from shop.aftercare.timeline import TimelineDay
+from shop.aftercare.timeline import Change, TimelineDay
 
 __all__ = [
     "AvoidItem",
     "Catalogue",
     "CatalogueKit",
     "CatalogueProduct",
+    "Change",
     "KitItem",
     "Plan",
     "PlanKit",

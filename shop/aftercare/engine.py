@@ -21,7 +21,14 @@ from shop.aftercare.inputs import (
 )
 from shop.aftercare.protocols import Protocol
 from shop.aftercare.rules import EffectiveNeed
-from shop.aftercare.timeline import TimelineDay, Window, build_timeline, today_in_timeline
+from shop.aftercare.timeline import (
+    Change,
+    TimelineDay,
+    Window,
+    build_timeline,
+    changes,
+    today_in_timeline,
+)
 
 _CONSULT_LINE = (
     "Please speak to the clinic: a clinician can check whether the treatment can go ahead "
@@ -147,6 +154,10 @@ class Plan:
             "advice": list(self.advice),
             "contact_clinic": self.contact_clinic,
         }
+
+    def changes(self) -> tuple[Change, ...]:
+        """Return the days on which the routine changes: calendar events and reminders."""
+        return changes(self.timeline)
 
 
 # --- kit choice -----------------------------------------------------------------------------

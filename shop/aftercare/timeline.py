@@ -100,6 +100,63 @@ class Phase:
         return self.first.day == self.last.day
 
 
+@dataclass(frozen=True)
+class Change:
+    """What is different on one day from the day before: the days worth a reminder.
+
+    The day after the last day of the plan is a change too: whatever was still used or avoided
+    on the last day ends then.
+    """
+
+    day: int
+    date: date
+    start_using: tuple[str, ...]
+    stop_using: tuple[str, ...]
+    start_avoiding: tuple[str, ...]
+    fine_again: tuple[str, ...]
+    # True for the day after the plan's last day.
+    plan_over: bool = False
+
+
+def _added(before: tuple[str, ...], after: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(text for text in after if text not in before)
+
+
+def changes(days: Sequence[TimelineDay]) -> tuple[Change, ...]:
+    """Return, in order, every day on which something starts or stops (the first day included)."""
+    found: list[Change] = []
+    previous: TimelineDay | None = None
+    for day in days:
+        before_use = previous.use if previous else ()
+        before_avoid = previous.avoid if previous else ()
+        change = Change(
+            day=day.day,
+            date=day.date,
+            start_using=_added(before_use, day.use),
+            stop_using=_added(day.use, before_use),
+            start_avoiding=_added(before_avoid, day.avoid),
+            fine_again=_added(day.avoid, before_avoid),
+        )
+        if previous is None or any(
+            (change.start_using, change.stop_using, change.start_avoiding, change.fine_again)
+        ):
+            found.append(change)
+        previous = day
+    if previous is not None:
+        found.append(
+            Change(
+                day=previous.day + 1,
+                date=previous.date + timedelta(days=1),
+                start_using=(),
+                stop_using=previous.use,
+                start_avoiding=(),
+                fine_again=previous.avoid,
+                plan_over=True,
+            )
+        )
+    return tuple(found)
+
+
 def group_into_phases(days: Sequence[TimelineDay]) -> tuple[Phase, ...]:
     """Merge consecutive days whose use and avoid lists are identical, keeping 'today'."""
     phases: list[Phase] = []

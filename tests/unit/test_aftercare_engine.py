@@ -863,3 +863,28 @@ def test_phase_keeps_today(protocols, shop):
     todays = [p for p in phases if p.today is not None]
     assert len(todays) == 1 and todays[0].today.day == 10
     assert todays[0].first.day <= 10 <= todays[0].last.day
+
+
+def test_changes_name_each_day_something_starts_or_stops(protocols, shop):
+    result = make_plan(protocols, "microneedling", Profile(2), shop=shop)
+    found = result.changes()
+    assert found[0].day == 0 and found[0].start_using == result.timeline[0].use
+    by_day = {d.day: d for d in result.timeline}
+    for change in found[1:-1]:
+        before, after = by_day[change.day - 1], by_day[change.day]
+        assert set(change.fine_again) == set(before.avoid) - set(after.avoid)
+        assert set(change.start_using) == set(after.use) - set(before.use)
+        assert change.date == result.treated_on + timedelta(days=change.day)
+    # A day identical to the one before is no change.
+    changed_days = {c.day for c in found}
+    for before, after in pairwise(result.timeline):
+        same = (before.use, before.avoid) == (after.use, after.avoid)
+        assert (after.day in changed_days) is not same
+
+
+def test_the_day_after_the_plan_ends_everything_still_running(protocols, shop):
+    result = make_plan(protocols, "microneedling", Profile(2), shop=shop)
+    last = result.changes()[-1]
+    assert last.plan_over and last.day == result.timeline[-1].day + 1
+    assert last.fine_again == result.timeline[-1].avoid
+    assert last.stop_using == result.timeline[-1].use
