@@ -78,6 +78,10 @@ class Order(db.Model):
         ForeignKey("recommendation.id", ondelete="SET NULL")
     )
     clinician_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # The private plan link the order was bought from (its token carries encrypted health
+    # answers), kept only when the buyer asked for it in the confirmation email.
+    plan_token: Mapped[str | None] = mapped_column(Text)
+    plan_link_consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     packed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

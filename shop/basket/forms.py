@@ -5,12 +5,17 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import Form as PlainForm
 from wtforms import FormField, HiddenField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from shop.forms import BoundedFieldList, select_choices
 from shop.services.basket import MAX_LINE_QUANTITY
 
 SLUG = Regexp(r"^[a-z0-9][a-z0-9-]*$", message="That is not a product or kit address.")
+
+
+def _plan_field() -> HiddenField:
+    """The private plan link an addition comes from (checked, and ignored if not genuine)."""
+    return HiddenField("Plan", validators=[Optional(), Length(max=4000)])
 
 
 class AddToBasketForm(FlaskForm):
@@ -32,6 +37,7 @@ class AddToBasketForm(FlaskForm):
             NumberRange(1, MAX_LINE_QUANTITY, f"Choose a quantity from 1 to {MAX_LINE_QUANTITY}."),
         ],
     )
+    plan = _plan_field()
 
 
 class KitFinderItemForm(PlainForm):
@@ -54,6 +60,7 @@ class AddItemsForm(FlaskForm):
     """Several products at once (items-0-product, items-0-quantity, ...): the kit finder's kit."""
 
     items = BoundedFieldList(FormField(KitFinderItemForm), min_entries=0, max_entries=30)
+    plan = _plan_field()
 
 
 class UpdateLineForm(FlaskForm):

@@ -6,6 +6,7 @@ from flask import has_request_context, session
 from flask_login import current_user
 
 from shop.services import basket as basket_service
+from shop.services import plan_links
 from shop.services.basket import BasketStore, GuestBasket, UserBasket
 
 
@@ -54,3 +55,33 @@ def placed_orders() -> list[str]:
     """Return the references of orders placed in this session."""
     placed = session.get(PLACED_ORDERS_KEY, [])
     return [r for r in placed if isinstance(r, str)] if isinstance(placed, list) else []
+
+
+PLAN_TOKEN_KEY = "plan_token"
+PLAN_ORDER_KEY = "plan_order"
+
+
+def remember_plan_link(token: str | None) -> None:
+    """Keep the plan link a basket addition came from, so checkout can link the order to it.
+
+    Anything that is not a plan link of this shop is ignored: the addition itself stands.
+    """
+    if token and plan_links.is_plan_token(token):
+        session[PLAN_TOKEN_KEY] = token
+
+
+def plan_link_token() -> str | None:
+    """Return the plan link this session's basket came from, if any."""
+    token = session.get(PLAN_TOKEN_KEY)
+    return token if isinstance(token, str) else None
+
+
+def link_plan_to_order(reference: str) -> None:
+    """Remember that the order just placed was bought from this session's plan link."""
+    if plan_link_token():
+        session[PLAN_ORDER_KEY] = reference
+
+
+def plan_token_for_order(reference: str) -> str | None:
+    """Return this session's plan link for the order placed from it, else None."""
+    return plan_link_token() if session.get(PLAN_ORDER_KEY) == reference else None

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 
 from shop import clock
 from shop.basket.forms import AddItemsForm, AddToBasketForm, RemoveLineForm, UpdateLineForm
-from shop.basket.session import basket_count, current_store
+from shop.basket.session import basket_count, current_store, remember_plan_link
 from shop.services import basket as basket_service
 from shop.services import orders
 from shop.services.basket import BasketError, NotInBasket
@@ -72,6 +72,7 @@ def add():
         )
     except BasketError as error:
         return _show(409, problem=str(error))
+    remember_plan_link(form.plan.data)
     flash(f"Added {name} to your basket (you now have {quantity}).", "success")
     return redirect(url_for("basket.view"), 303)
 
@@ -88,6 +89,7 @@ def add_items():
         names = basket_service.add_products(current_store(), wanted, clock.today())
     except BasketError as error:
         return _show(409, problem=str(error))
+    remember_plan_link(form.plan.data)
     flash(f"Added {len(names)} product{'s' if len(names) != 1 else ''} to your basket.", "success")
     return redirect(url_for("basket.view"), 303)
 

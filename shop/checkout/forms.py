@@ -95,6 +95,12 @@ class CheckoutForm(FlaskForm):
         "How would you like to pay?",
         validators=[DataRequired("Choose how to pay.")],
     )
+    # Shown only when the basket came from a private plan link (opt-in: the link holds the
+    # plan's answers, encrypted, so it is kept with the order only when asked for).
+    plan_link_in_email = CheckboxField(
+        "Put the link to my aftercare plan in my order confirmation email. The clinic keeps "
+        "the link (which holds my plan answers, encrypted) with the order."
+    )
 
     def __init__(self, *args, payment_methods: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -15,7 +15,14 @@ from flask import (
 from flask_login import current_user
 
 from shop import clock
-from shop.basket.session import current_store, placed_orders, remember_placed_order
+from shop.basket.session import (
+    current_store,
+    link_plan_to_order,
+    placed_orders,
+    plan_link_token,
+    plan_token_for_order,
+    remember_placed_order,
+)
 from shop.checkout.forms import CancelOrderForm, CheckoutForm
 from shop.services import basket as basket_service
 from shop.services import orders, payments
@@ -57,6 +64,7 @@ def _render_checkout(form: CheckoutForm, basket, status: int = 200, problem: str
         free_delivery_from=config["FREE_DELIVERY_THRESHOLD_PENCE"],
         hold_days=config["COLLECTION_HOLD_DAYS"],
         checkout_minutes=orders.checkout_minutes(),
+        offer_plan_link=plan_link_token() is not None,
     ), status
 
 
@@ -88,6 +96,7 @@ def start():
         postcode=form.postcode.data or "",
         user_id=_user_id(),
         recommendation_id=_recommendation_id(),
+        plan_token=plan_link_token() if form.plan_link_in_email.data else None,
     )
     try:
         outcome = payments.place_and_pay(store, details, _return_urls)
@@ -109,6 +118,7 @@ def start():
             form, basket_service.view_basket(store, clock.today()), 409, str(error)
         )
     remember_placed_order(outcome.order.reference)
+    link_plan_to_order(outcome.order.reference)
     # The recommendation link (shop.patient) set this for one purchase: later orders are not it.
     session.pop("recommendation_id", None)
     if outcome.payment_url:
@@ -139,6 +149,7 @@ def _render_order(template: str, order, status: int = 200):
         pay_url=payments.resume_url(order),
         reserved_until=clock.local(order.reserved_until),
         kit_items=orders.kit_components([line.kit_id for line in order.lines if line.kit_id]),
+        plan_token=order.plan_token or plan_token_for_order(order.reference),
     ), status
 
 

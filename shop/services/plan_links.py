@@ -43,16 +43,20 @@ def _fernet(secret_key: str | None) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(raw))
 
 
-def make_plan_token(request: PlanRequest, secret_key: str | None = None) -> str:
-    """Return the opaque, URL-safe token that carries `request`'s answers, encrypted."""
-    payload = {
-        "v": _PAYLOAD_VERSION,
+def answers_mapping(request: PlanRequest) -> dict[str, object]:
+    """Return a plan's answers as plain JSON data (inside a token, and in a data export)."""
+    return {
         "treatment": request.treatment,
         "treated_on": request.treated_on.isoformat(),
         "fitzpatrick": request.fitzpatrick,
         "concerns": sorted(request.concerns),
         "screening": request.screening.to_mapping(),
     }
+
+
+def make_plan_token(request: PlanRequest, secret_key: str | None = None) -> str:
+    """Return the opaque, URL-safe token that carries `request`'s answers, encrypted."""
+    payload = {"v": _PAYLOAD_VERSION, **answers_mapping(request)}
     data = json.dumps(payload, separators=(",", ":")).encode("utf-8")
     # Fernet pads with "="; without it the address is shorter and needs no escaping anywhere.
     return _fernet(secret_key).encrypt(data).decode("ascii").rstrip("=")
@@ -79,6 +83,20 @@ def read_plan_token(token: str, secret_key: str | None = None) -> PlanRequest:
     except (InvalidToken, UnicodeError, binascii.Error, ValueError, KeyError, TypeError) as error:
         # One answer for every failure: a guesser learns nothing about why a token was refused.
         raise PlanLinkInvalid("not a plan link of this shop") from error
+
+
+def plan_url(token: str) -> str:
+    """Return the absolute address of the plan link page for `token`, for emails."""
+    return f"{current_app.config['PUBLIC_BASE_URL']}/plans/{token}"
+
+
+def is_plan_token(token: str) -> bool:
+    """Tell whether `token` is a genuine plan link token of this shop (expired or not)."""
+    try:
+        read_plan_token(token)
+    except PlanLinkInvalid:
+        return False
+    return True
 
 
 def link_works_until(treated_on: date) -> date:

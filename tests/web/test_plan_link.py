@@ -241,3 +241,95 @@ def test_registration_never_sends_anyone_outside_the_shop(client, seeded, target
     response = client.post("/account/register", data=data)
     assert response.status_code == 302
     assert response.headers["Location"] == "/account"
+
+
+# --- buying from the plan, and coming back to it from the order -------------------------------
+
+
+def _add_kit_from_plan(client, plan_html: str, plan_value: str | None = None) -> None:
+    """Submit the plan page's "Add kit to basket" form as a browser would."""
+    form = re.search(r'<form method="post" action="/basket/add"[^>]*>(.*?)</form>', plan_html, re.S)
+    assert form, "the plan offers its kit"
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form.group(1)))
+    if plan_value is not None:
+        fields["plan"] = plan_value
+    assert client.post("/basket/add", data=fields).status_code == 303
+
+
+def _checkout(client, **extra):
+    from checkout_helpers import COLLECT_FORM
+
+    response = client.post("/checkout", data={**COLLECT_FORM, **extra})
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    return response.headers["Location"]
+
+
+def _order():
+    from models import Order
+
+    return db.session.execute(db.select(Order)).scalar_one()
+
+
+def test_an_order_bought_from_the_plan_links_back_to_it_in_page_and_email(client, seeded):
+    from checkout_helpers import emails
+
+    path = _plan_path(client)
+    page = client.get(path).get_data(as_text=True)
+    _add_kit_from_plan(client, page)
+    checkout = client.get("/checkout").get_data(as_text=True)
+    assert "Put the link to my aftercare plan in my order confirmation email" in checkout
+    order_path = _checkout(client, plan_link_in_email="y")
+    assert f'href="{path}"' in client.get(order_path).get_data(as_text=True)
+    (email,) = emails()
+    assert (
+        f"/plans/{_token(path)}" in email.body_text and f"/plans/{_token(path)}" in email.body_html
+    )
+    order = _order()
+    assert order.plan_token == _token(path) and order.plan_link_consent_at is not None
+
+
+def test_without_the_tick_the_link_is_shown_in_this_browser_but_never_kept(app, client, seeded):
+    from checkout_helpers import emails
+
+    path = _plan_path(client)
+    _add_kit_from_plan(client, client.get(path).get_data(as_text=True))
+    order_path = _checkout(client)
+    assert f'href="{path}"' in client.get(order_path).get_data(as_text=True)
+    assert "/plans/" not in emails()[0].body_text
+    assert _order().plan_token is None
+
+
+def test_a_forged_plan_value_adds_the_kit_but_links_no_plan(client, seeded):
+    path = _plan_path(client)
+    page = client.get(path).get_data(as_text=True)
+    _add_kit_from_plan(client, page, plan_value=_token(path)[:-4] + "AAAA")
+    assert "aftercare plan in my order" not in client.get("/checkout").get_data(as_text=True)
+    # A tick sent anyway keeps nothing: there is no genuine plan link to keep.
+    order_path = _checkout(client, plan_link_in_email="y")
+    assert "/plans/" not in client.get(order_path).get_data(as_text=True)
+    assert _order().plan_token is None
+
+
+def test_the_kept_plan_link_is_exported_readable_and_erased(client, login, seeded):
+    user = make_user(email="ada@example.com")
+    login(user)
+    path = _plan_path(client)
+    _add_kit_from_plan(client, client.get(path).get_data(as_text=True))
+    _checkout(client, plan_link_in_email="y")
+    # Erasure reaches orders filed under the address once the address is confirmed.
+    db.session.execute(
+        db.update(type(user)).where(type(user).id == user.id).values(email_confirmed_at=clock.now())
+    )
+    db.session.commit()
+    exported = client.get("/account/data/export").get_json()
+    kept = exported["orders"][0]["aftercare_plan_link"]
+    assert kept["url"].endswith(path)
+    assert kept["answers"]["treatment"] == "microneedling"
+    assert kept["answers"]["screening"]["pregnant_or_breastfeeding"] is True
+    response = client.post(
+        "/account/data/delete", data={"password": DEFAULT_PASSWORD, "understood": "y"}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    order = _order()
+    assert order.plan_token is None and order.plan_link_consent_at is None

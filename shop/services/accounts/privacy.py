@@ -26,6 +26,7 @@ from models import (
     db,
 )
 from shop import clock
+from shop.services import plan_links
 from shop.services.accounts.auth import ACCOUNT_EMAIL_KINDS
 from shop.services.accounts.errors import AccountError, InvalidCredentials
 from shop.services.accounts.plans import plans_with_treatments
@@ -48,6 +49,18 @@ def _same_email(column, email: str, email_confirmed: bool):
     the account holder followed a link sent to it.
     """
     return func.lower(column) == email if email_confirmed else false()
+
+
+def _plan_link_export(token: str | None) -> dict[str, Any] | None:
+    """Return the plan link kept with an order and the answers it carries, readable."""
+    if not token:
+        return None
+    try:
+        answers = plan_links.read_plan_token(token)
+    except plan_links.PlanLinkInvalid:
+        # A link made under an earlier key still belongs to the person: show it as kept.
+        return {"url": plan_links.plan_url(token), "answers": None}
+    return {"url": plan_links.plan_url(token), "answers": plan_links.answers_mapping(answers)}
 
 
 def export_data(user_id: int) -> dict[str, Any]:
@@ -145,6 +158,8 @@ def export_data(user_id: int) -> dict[str, Any]:
                     }
                     for line in order.lines
                 ],
+                "aftercare_plan_link": _plan_link_export(order.plan_token),
+                "plan_link_consent_at": _iso(order.plan_link_consent_at),
             }
             for order in orders
         ],
@@ -264,6 +279,8 @@ def erase_account(user_id: int, password: str) -> None:
             order.town = ""
             order.postcode = ""
             order.tracking_reference = ""
+            order.plan_token = None
+            order.plan_link_consent_at = None
             for event in order.events:
                 event.note = scrub(event.note)
         order_ids = [order.id for order in orders]

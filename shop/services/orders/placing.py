@@ -13,6 +13,7 @@ from sqlalchemy import select
 from models import Order, OrderEvent, OrderLine, Payment, Recommendation, db
 from shop import clock
 from shop.money import vat_included
+from shop.services import plan_links
 from shop.services.basket import BasketStore, PricedBasket, price_basket
 from shop.services.notifications import queue_email
 from shop.services.orders.states import ORDER_STATUS_LABELS, OrderError
@@ -51,6 +52,8 @@ class CheckoutDetails:
     postcode: str = ""
     user_id: int | None = None
     recommendation_id: int | None = None
+    # The plan link to keep with the order, only when the buyer ticked the box for it.
+    plan_token: str | None = None
 
 
 def card_payments_enabled() -> bool:
@@ -162,6 +165,8 @@ def _create_order(basket: PricedBasket, details: CheckoutDetails, now: datetime)
         reserved_until=reserved_until,
         recommendation_id=details.recommendation_id if clinician_id is not None else None,
         clinician_id=clinician_id,
+        plan_token=details.plan_token,
+        plan_link_consent_at=now if details.plan_token else None,
         placed_at=now,
     )
     for line in basket.lines:
@@ -211,6 +216,7 @@ def queue_confirmation(order: Order) -> None:
         "order_confirmation",
         order=order,
         order_url=f"{config['PUBLIC_BASE_URL']}/orders/{order.reference}",
+        plan_url=plan_links.plan_url(order.plan_token) if order.plan_token else None,
         clinic_address=config["CLINIC_ADDRESS"],
         clinic_phone=config["CLINIC_PHONE"],
         shop_name=config["SHOP_NAME"],
