@@ -77,7 +77,8 @@ def subscribe(token: str):
                 "until you open it.",
                 "success",
             )
-            return redirect(url_for("kitfinder.plan_link", token=token) + "#reminders", 303)
+            # To the top of the plan, where the message shows.
+            return redirect(url_for("kitfinder.plan_link", token=token), 303)
     return render_template(
         "reminders/subscribe.html",
         reminder_form=form,
@@ -104,12 +105,13 @@ def _confirmation_or_abort(token: str):
 def confirm_page(token: str):
     """Show the button that turns reminders on (or say they already are)."""
     subscription = _confirmation_or_abort(token)
+    today = clock.today()
     return render_template(
         "reminders/confirm.html",
         form=ConfirmForm(),
-        subscription=subscription,
         confirmed=subscription.status == "confirmed",
-        next_on=reminders.first_reminder_on(subscription, clock.today()),
+        next_on=reminders.first_reminder_on(subscription, today),
+        today=today,
         just_confirmed=False,
     )
 
@@ -129,12 +131,13 @@ def confirm(token: str):
         abort(410, "This confirmation link has expired or its reminders have ended.")
     except ReminderLinkNotFound:
         abort(404)
+    today = clock.today()
     return render_template(
         "reminders/confirm.html",
         form=form,
-        subscription=subscription,
         confirmed=True,
-        next_on=reminders.first_reminder_on(subscription, clock.today()),
+        next_on=reminders.first_reminder_on(subscription, today),
+        today=today,
         just_confirmed=not was_confirmed,
     )
 
