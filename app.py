@@ -58,6 +58,7 @@ BLUEPRINT_MODULES = (
     "shop.patient.views",
     "shop.ops.views",
     "shop.media.views",
+    "shop.reminders.views",
 )
 
 

@@ -17,6 +17,7 @@ from models.orders import BasketItem, Order, OrderEvent, OrderLine, StockAllocat
 from models.outbox import OutboxEmail
 from models.payments import Payment, ProcessedEvent, Refund
 from models.people import SavedPlan, User
+from models.reminders import ReminderMilestone, ReminderSent, ReminderSubscription
 
 __all__ = [
     "AuditEntry",
@@ -37,6 +38,9 @@ __all__ = [
     "Recommendation",
     "RecommendationItem",
     "Refund",
+    "ReminderMilestone",
+    "ReminderSent",
+    "ReminderSubscription",
     "SavedPlan",
     "StockAllocation",
     "StockLot",

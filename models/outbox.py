@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, Index, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import db, sql_in, utcnow
@@ -26,6 +26,8 @@ class OutboxEmail(db.Model):
     subject: Mapped[str] = mapped_column(String(200))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text, default="")
+    # Extra message headers by name (List-Unsubscribe on reminders); most emails have none.
+    headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     # What the email is about, for tests and support ("order_confirmation", ...).
     kind: Mapped[str] = mapped_column(String(60), default="")
     status: Mapped[str] = mapped_column(String(20), default="pending")

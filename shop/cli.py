@@ -1,4 +1,4 @@
-"""The shop's `flask` commands: demo data and stock checks."""
+"""The shop's `flask` commands: demo data, stock checks and the scheduled jobs."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from shop import clock
 from shop.account import commands as account_commands
 from shop.aftercare import ProtocolError, load_protocols
 from shop.checkout import commands as checkout_commands
+from shop.reminders import commands as reminder_commands
 from shop.seed.catalogue_data import DemoCatalogueError, load_demo_catalogue
 from shop.services import inventory, seeding
 from shop.services.protocols import ProtocolChanged
@@ -18,6 +19,7 @@ def register(app: Flask) -> None:
     """Attach the command groups to `app`."""
     checkout_commands.register(app)
     account_commands.register(app)
+    reminder_commands.register(app)
 
     @app.cli.command("seed")
     @click.option(

@@ -118,6 +118,16 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "PLAN_LINK_RATE_LIMIT": os.environ.get(
             "PLAN_LINK_RATE_LIMIT", "30 per minute; 300 per day"
         ),
+        # Reminder emails: queued from this hour of the clinic's day (0-23) by `reminders send`.
+        "REMINDER_SEND_FROM_HOUR": _int("REMINDER_SEND_FROM_HOUR", 8),
+        # Per client address and per submitted email on the reminders form.
+        "REMINDER_SUBSCRIBE_RATE_LIMIT": os.environ.get(
+            "REMINDER_SUBSCRIBE_RATE_LIMIT", "5 per minute; 20 per day"
+        ),
+        # Per client address on the confirmation and unsubscribe pages: stops token guessing.
+        "REMINDER_LINK_RATE_LIMIT": os.environ.get(
+            "REMINDER_LINK_RATE_LIMIT", "30 per minute; 300 per day"
+        ),
         "CONSULTATION_RATE_LIMIT": os.environ.get(
             "CONSULTATION_RATE_LIMIT", "5 per minute; 20 per day"
         ),
@@ -160,6 +170,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             f"SHOP_TIMEZONE must be a time zone name such as Europe/London, "
             f"not {config['SHOP_TIMEZONE']!r}"
         ) from error
+    if not 0 <= config["REMINDER_SEND_FROM_HOUR"] <= 23:
+        raise ConfigError("REMINDER_SEND_FROM_HOUR must be an hour from 0 to 23")
     if config["PROXY_FIX_X_FOR"] < 0:
         raise ConfigError("PROXY_FIX_X_FOR must be 0 or the number of proxies in front")
     return config

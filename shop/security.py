@@ -82,7 +82,10 @@ class AccessLogQueryFilter(logging.Filter):
     _QUERY = re.compile(r"\?[^\s\"]*")
     # Password-reset, email-confirmation, recommendation and plan links carry their token in
     # the path; a log reader must not be able to use them.
-    _TOKEN_PATH = re.compile(r"(/password-reset/|/confirm-email/|/r/|/plans/)[^\s\"/?]+")
+    _TOKEN_PATH = re.compile(
+        r"(/password-reset/|/confirm-email/|/r/|/plans/|/reminders/confirm/"
+        r"|/reminders/unsubscribe/)[^\s\"/?]+"
+    )
 
     @classmethod
     def redact(cls, text: str) -> str:

@@ -7,26 +7,42 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from shop import clock
 from shop.aftercare.timeline import Phase, TimelineDay, group_into_phases
 from shop.extensions import limiter
 from shop.kitfinder.forms import KitFinderForm
-from shop.services import catalogue, plan_links
+from shop.services import catalogue, plan_calendar, plan_links
 from shop.services.plan_links import PlanLinkExpired, PlanLinkInvalid
 from shop.services.plans import PlanRequest
 
 blueprint = Blueprint("kitfinder", __name__)
 
-PLAN_LINK_ENDPOINT = "kitfinder.plan_link"
+# The plan link and its calendar file carry the token in their address.
+PRIVATE_ENDPOINTS = frozenset({"kitfinder.plan_link", "kitfinder.plan_calendar_file"})
+
+# One budget per client address across the plan link and its calendar, so guessing tokens
+# through either address counts the same.
+plan_link_limit = limiter.shared_limit(
+    lambda: current_app.config["PLAN_LINK_RATE_LIMIT"], scope="plan-link"
+)
 
 
 @blueprint.after_request
 def private_plan_link(response):
     """Keep a plan link's token out of caches, referrers and search engines, as /r/ pages do."""
     # Runs for its error pages too (404, 410, 429): they carry the token in their address.
-    if request.endpoint == PLAN_LINK_ENDPOINT:
+    if request.endpoint in PRIVATE_ENDPOINTS:
         response.headers["Cache-Control"] = "no-store"
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Robots-Tag"] = "noindex, nofollow"
@@ -80,17 +96,37 @@ def plan_page():
     return redirect(url_for("kitfinder.plan_link", token=token), 303)
 
 
-@blueprint.get("/plans/<token>")
-@limiter.limit(lambda: current_app.config["PLAN_LINK_RATE_LIMIT"])
-def plan_link(token: str):
-    """Show the plan behind a private link: 404 for a forged one, 410 once it has expired."""
-    today = clock.today()
+def _open_or_abort(token: str, today: date):
+    """Return the answers and plan behind `token`: 404 for a forged one, 410 once expired."""
     try:
-        answers, result = plan_links.open_plan_link(token, today)
+        return plan_links.open_plan_link(token, today)
     except PlanLinkExpired:
         abort(410, "This plan link has expired. You can make a new plan in the kit finder.")
     except PlanLinkInvalid:
         abort(404)
+
+
+@blueprint.get("/plans/<token>")
+@plan_link_limit
+def plan_link(token: str):
+    """Show the plan behind a private link: 404 for a forged one, 410 once it has expired."""
+    today = clock.today()
+    answers, result = _open_or_abort(token, today)
     return render_template(
         "kitfinder/plan.html", result=result, answers=answers, today=today, plan_token=token
+    )
+
+
+@blueprint.get("/plans/<token>.ics")
+@plan_link_limit
+def plan_calendar_file(token: str):
+    """Send the plan's key days as a calendar file (all-day events); 404 forged, 410 expired."""
+    _, result = _open_or_abort(token, clock.today())
+    config = current_app.config
+    link = config["PUBLIC_BASE_URL"] + url_for("kitfinder.plan_link", token=token)
+    body = plan_calendar.plan_calendar(result.plan, link, config["CLINIC_PHONE"], clock.utc_now())
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": 'attachment; filename="aftercare-plan.ics"'},
     )

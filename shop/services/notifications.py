@@ -10,8 +10,16 @@ from jinja2 import TemplateNotFound
 from models import OutboxEmail, db
 
 
-def queue_email(to_address: str, subject: str, template: str, **context: Any) -> OutboxEmail:
+def queue_email(
+    to_address: str,
+    subject: str,
+    template: str,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> OutboxEmail:
     """Render `emails/<template>.txt` (and `.html` when it exists) into a pending outbox row.
+
+    `headers` are extra message headers by name (List-Unsubscribe, for instance).
 
     The caller's service commits it together with the change that caused it, so an email is
     never sent for a change that rolled back, and never lost when the mail server is down.
@@ -27,6 +35,7 @@ def queue_email(to_address: str, subject: str, template: str, **context: Any) ->
         body_text=body_text,
         body_html=body_html,
         kind=template,
+        headers=dict(headers or {}),
     )
     db.session.add(email)
     return email

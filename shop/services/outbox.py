@@ -69,7 +69,7 @@ def claim_email(email_id: int, now: datetime) -> bool:
 
 
 def build_message(email: OutboxEmail, sender: str) -> EmailMessage:
-    """Build the MIME message: plain text, with the HTML version as an alternative."""
+    """Build the MIME message: plain text, the HTML version as an alternative, extra headers."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = email.to_address
@@ -78,6 +78,10 @@ def build_message(email: OutboxEmail, sender: str) -> EmailMessage:
     # Stable per outbox row, so a resend after a crash can be recognised as the same email.
     domain = sender.rpartition("@")[2] or "localhost"
     message["Message-ID"] = f"<outbox-{email.id}@{domain}>"
+    for name, value in (email.headers or {}).items():
+        # The fixed headers above win; a stored one cannot replace From, To or Subject.
+        if name not in message:
+            message[name] = value
     message.set_content(email.body_text)
     if email.body_html:
         message.add_alternative(email.body_html, subtype="html")

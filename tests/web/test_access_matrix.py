@@ -45,6 +45,13 @@ ACCESS: dict[str, str] = {
     "kitfinder.finder": PUBLIC,
     "kitfinder.plan_page": PUBLIC,
     "kitfinder.plan_link": PUBLIC,  # whoever holds the link's token
+    "kitfinder.plan_calendar_file": PUBLIC,  # whoever holds the link's token
+    # reminder emails: whoever holds the plan link, the confirmation or the unsubscribe link
+    "reminders.subscribe": PUBLIC,
+    "reminders.confirm_page": PUBLIC,
+    "reminders.confirm": PUBLIC,
+    "reminders.unsubscribe_page": PUBLIC,
+    "reminders.unsubscribe": PUBLIC,
     "api.aftercare_plan": PUBLIC,
     "consultation.request_form": PUBLIC,
     "consultation.thanks": PUBLIC,

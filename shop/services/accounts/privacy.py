@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, false, func, or_, select
+from sqlalchemy import Text, cast, delete, false, func, or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash
 
@@ -21,6 +21,8 @@ from models import (
     OutboxEmail,
     Recommendation,
     Refund,
+    ReminderSent,
+    ReminderSubscription,
     SavedPlan,
     User,
     db,
@@ -111,6 +113,7 @@ def export_data(user_id: int) -> dict[str, Any]:
     basket = (
         db.session.execute(select(BasketItem).where(BasketItem.user_id == user.id)).scalars().all()
     )
+    reminder_subscriptions = _reminder_subscriptions(user.email, email_confirmed)
     return {
         "exported_at": _iso(clock.utc_now()),
         "includes_records_sent_to_the_email": email_confirmed,
@@ -213,7 +216,39 @@ def export_data(user_id: int) -> dict[str, Any]:
             for rec in recommendations
         ],
         "basket": [{"item": item.item_key, "quantity": item.quantity} for item in basket],
+        "reminder_subscriptions": [
+            {
+                "email": sub.email,
+                "status": sub.status,
+                "plan_link": sub.plan_path,
+                "consent_at": _iso(sub.consent_at),
+                "created_at": _iso(sub.created_at),
+                "confirmed_at": _iso(sub.confirmed_at),
+                "key_days": [
+                    {"day": m.day, "date": _iso(m.falls_on), **dict(m.details or {})}
+                    for m in sub.milestones
+                ],
+                "reminders_queued_for_days": sorted(
+                    db.session.execute(
+                        select(ReminderSent.day).where(ReminderSent.subscription_id == sub.id)
+                    ).scalars()
+                ),
+            }
+            for sub in reminder_subscriptions
+        ],
     }
+
+
+def _reminder_subscriptions(email: str, email_confirmed: bool) -> list[ReminderSubscription]:
+    """Return the reminder subscriptions still holding this address (once it is confirmed)."""
+    return list(
+        db.session.execute(
+            select(ReminderSubscription)
+            .where(_same_email(ReminderSubscription.email, email, email_confirmed))
+            .options(selectinload(ReminderSubscription.milestones))
+            .order_by(ReminderSubscription.created_at)
+        ).scalars()
+    )
 
 
 def _scrubber(*needles: str) -> Callable[[Any], Any]:
@@ -238,11 +273,11 @@ def _scrubber(*needles: str) -> Callable[[Any], Any]:
 def erase_account(user_id: int, password: str) -> None:
     """Erase a customer's personal and health data; orders stay, anonymised, for sales records.
 
-    Deletes saved plans, basket and the account; removes name, email, phone and address from
-    orders; anonymises consultation requests and recommendations sent to the email; scrubs the
-    name and email from notes, refund reasons and audit entries; cancels every email still
-    waiting to go to the address. Records tied only to the email address are included once
-    the address is confirmed. One transaction.
+    Deletes saved plans, reminder subscriptions, basket and the account; removes name, email,
+    phone and address from orders; anonymises consultation requests and recommendations sent to
+    the email; scrubs the name and email from notes, refund reasons and audit entries; cancels
+    every email still waiting to go to the address. Records tied only to the email address are
+    included once the address is confirmed. One transaction.
     """
     user = db.session.get(User, user_id)
     if user is None:
@@ -357,6 +392,13 @@ def erase_account(user_id: int, password: str) -> None:
             select(OutboxEmail).where(func.lower(OutboxEmail.to_address) == email, own_emails)
         ).scalars():
             db.session.delete(email_row)
+
+        # Reminders to the address stop, and their schedule and link to the plan go with them.
+        for subscription in _reminder_subscriptions(email, email_confirmed):
+            db.session.execute(
+                delete(ReminderSent).where(ReminderSent.subscription_id == subscription.id)
+            )
+            db.session.delete(subscription)
 
         for item in db.session.execute(
             select(BasketItem).where(BasketItem.user_id == user.id)

@@ -1,0 +1,25 @@
+"""The reminders form on a plan page: an email address and the consent tick."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField
+from wtforms.validators import InputRequired, Length
+
+
+class ReminderForm(FlaskForm):
+    """Where to send the reminders, and the patient's agreement that we keep what they need."""
+
+    email = EmailField(
+        "Email address",
+        validators=[
+            InputRequired("Enter the email address for your reminders."),
+            Length(max=254, message="That email address is too long."),
+        ],
+    )
+    # Checked by the service, so the refusal and its message live in one place.
+    consent = BooleanField("consent")
+
+
+class ConfirmForm(FlaskForm):
+    """The button that turns reminders on (a POST, so a mail scanner opening the link cannot)."""
