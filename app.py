@@ -56,6 +56,7 @@ BLUEPRINT_MODULES = (
     "shop.clinic.views",
     "shop.consultation.views",
     "shop.patient.views",
+    "shop.concerns.views",
     "shop.ops.views",
     "shop.media.views",
     "shop.reminders.views",

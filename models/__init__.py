@@ -12,6 +12,7 @@ from models.catalogue import (
     kit_treatments,
 )
 from models.clinic import ConsultationRequest, Recommendation, RecommendationItem
+from models.concerns import PatientConcern
 from models.inventory import StockLot, StockMovement, StockReceipt
 from models.orders import BasketItem, Order, OrderEvent, OrderLine, StockAllocation
 from models.outbox import OutboxEmail
@@ -30,6 +31,7 @@ __all__ = [
     "OrderEvent",
     "OrderLine",
     "OutboxEmail",
+    "PatientConcern",
     "Payment",
     "ProcessedEvent",
     "Product",

@@ -19,6 +19,8 @@ __all__ = [
     "ALLOCATION_STATES",
     "CATEGORIES",
     "CONCERNS",
+    "CONCERN_SOURCES",
+    "CONCERN_STATUSES",
     "CONSULTATION_STATUSES",
     "EMAIL_STATUSES",
     "FULFILMENT_METHODS",
@@ -60,3 +62,7 @@ REFUND_STATUSES = ("pending", "succeeded", "failed")
 EMAIL_STATUSES = ("pending", "sent", "failed")
 CONSULTATION_STATUSES = ("open", "contacted", "booked", "closed")
 RECOMMENDATION_STATUSES = ("draft", "sent", "revoked")
+# A concern a patient reported: new until a clinician has spoken to them, then resolved.
+CONCERN_STATUSES = ("new", "contacted", "resolved")
+# Which plan page the concern was sent from.
+CONCERN_SOURCES = ("plan_link", "saved_plan", "recommendation")

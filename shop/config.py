@@ -131,6 +131,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "CONSULTATION_RATE_LIMIT": os.environ.get(
             "CONSULTATION_RATE_LIMIT", "5 per minute; 20 per day"
         ),
+        # Per client address (and per email) on the "report a concern" forms: each sends an email.
+        "CONCERN_RATE_LIMIT": os.environ.get("CONCERN_RATE_LIMIT", "10 per hour; 30 per day"),
         # Rate limits: in memory by default, shared through Redis when REDIS_URL is set.
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
@@ -146,6 +148,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "ACCOUNT_ORDERS_PER_PAGE": _int("ACCOUNT_ORDERS_PER_PAGE", 10),
         "USERS_PER_PAGE": _int("USERS_PER_PAGE", 25),
         "RECOMMENDATIONS_PER_PAGE": _int("RECOMMENDATIONS_PER_PAGE", 25),
+        "CONCERNS_PER_PAGE": _int("CONCERNS_PER_PAGE", 25),
         # Hosts a form may lead to besides the shop (CSP form-action): browsers also check the
         # redirect after a form post, and checkout answers its POST with a redirect to Stripe.
         "CSP_FORM_ACTION_HOSTS": os.environ.get(
@@ -156,6 +159,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Uploads
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads")),
         "MAX_IMAGE_BYTES": _int("MAX_IMAGE_BYTES", 4 * 1024 * 1024),
+        # Patients' photos of a concern: health data, never under static/ or the public media.
+        "CONCERN_PHOTO_FOLDER": os.environ.get(
+            "CONCERN_PHOTO_FOLDER", str(INSTANCE_DIR / "concern-photos")
+        ),
         "STOCK_CSV_MAX_BYTES": _int("STOCK_CSV_MAX_BYTES", 1024 * 1024),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "TESTING": testing,

@@ -170,6 +170,56 @@ LICENSED_MEDICINES: tuple[str, ...] = (
     "heparinoid cream",
 )
 
+# Injected treatments: after these, vision changes or skin turning pale or dusky near the
+# injection can mean a blocked blood vessel, so the concern form asks about them.
+INJECTABLE_TREATMENTS: tuple[str, ...] = ("botulinum-toxin", "dermal-filler")
+
+# How soon a patient reporting a concern must speak to someone.
+CONCERN_URGENCIES: tuple[str, ...] = ("emergency", "urgent", "routine")
+
+# What a patient can tick on the "report a concern" form: (code, words, urgency,
+# injectables only). "emergency" means call 999 as well as the clinic; "urgent" means call
+# the clinic now. When in doubt a sign is urgent: patient safety first.
+CONCERN_SYMPTOMS: tuple[tuple[str, str, str, bool], ...] = (
+    ("breathing", "Difficulty breathing or swallowing, or a tight throat", "emergency", False),
+    (
+        "vision-change",
+        "Any change in your vision (blurred, dim, double or lost sight, or pain in the eye)",
+        "emergency",
+        True,
+    ),
+    (
+        "skin-colour-change",
+        "Skin near an injection turning white, grey, blue or dusky, or a lacy purple pattern",
+        "urgent",
+        True,
+    ),
+    (
+        "allergic-reaction",
+        "Signs of an allergic reaction: swelling of the lips, tongue, eyes or face, or hives",
+        "urgent",
+        False,
+    ),
+    ("spreading-redness", "Redness or heat that is spreading or getting worse", "urgent", False),
+    ("pus", "Pus, yellow crusts or a bad smell from the treated skin", "urgent", False),
+    ("fever", "A fever (38°C or higher), or feeling hot and shivery", "urgent", False),
+    ("blisters", "Blisters on the treated skin", "urgent", False),
+    (
+        "severe-pain",
+        "Severe pain or swelling, or pain or swelling that is getting worse, not better",
+        "urgent",
+        False,
+    ),
+    ("settling-redness", "Redness or pinkness that is settling", "routine", False),
+    ("dryness", "Dryness, tightness, flaking or peeling", "routine", False),
+    ("itching", "Mild itching or tingling", "routine", False),
+    ("spots", "Spots, small bumps or white dots (milia)", "routine", False),
+    ("bruising", "Bruising", "routine", False),
+    ("colour-patches", "Darker or lighter patches of skin", "routine", False),
+    ("product-question", "A question about a product or my routine", "routine", False),
+    ("something-else", "Something else (tell us below)", "routine", False),
+)
+
 AVOID_KINDS: tuple[str, ...] = ("ingredient", "activity", "treatment")
 
 RULE_ACTIONS: tuple[str, ...] = ("unsuitable", "warn")
@@ -192,3 +242,18 @@ def isotretinoin_band(months_ago: int | None, recent: bool = False) -> str:
         key=lambda band: -band[1],
     )
     return next(code for code, low in bands if months_ago >= low)
+
+
+def concern_symptoms(treatment: str | None) -> tuple[tuple[str, str, str, bool], ...]:
+    """Return the concern form's checklist for a treatment (injection signs for injectables)."""
+    injectable = treatment in INJECTABLE_TREATMENTS
+    return tuple(symptom for symptom in CONCERN_SYMPTOMS if injectable or not symptom[3])
+
+
+def concern_urgency(codes: tuple[str, ...] | list[str] | set[str] | frozenset[str]) -> str:
+    """Return the most pressing urgency among ticked symptom codes ("routine" for none)."""
+    ticked = {code: urgency for code, _, urgency, _ in CONCERN_SYMPTOMS if code in codes}
+    for urgency in CONCERN_URGENCIES:
+        if urgency in ticked.values():
+            return urgency
+    return "routine"

@@ -34,6 +34,8 @@ from shop.forms import (
 )
 from shop.labels import CONCERN_LABELS
 from shop.services.basket import MAX_LINE_QUANTITY
+from shop.services.concerns import FOLLOW_UP_STATUSES as CONCERN_FOLLOW_UP_STATUSES
+from shop.services.concerns import STATUS_LABELS as CONCERN_STATUS_LABELS
 from shop.services.consultations import FOLLOW_UP_STATUSES, STATUS_LABELS
 
 # Reports cover at most two years at a time.
@@ -169,3 +171,20 @@ class ReportForm(Form):
                 raise ValidationError("The end date must be on or after the start date.")
             if (field.data - start).days > MAX_REPORT_DAYS:
                 raise ValidationError("Choose a range of at most two years.")
+
+
+class ConcernFollowUpForm(FlaskForm):
+    """Mark a patient's concern contacted or resolved, with a note of what was done."""
+
+    status = SelectField(
+        "New status",
+        choices=select_choices((s, CONCERN_STATUS_LABELS[s]) for s in CONCERN_FOLLOW_UP_STATUSES),
+        validators=[InputRequired("Choose contacted or resolved.")],
+    )
+    note = TextAreaField(
+        "Note",
+        validators=[
+            DataRequired("Add a note saying what was done or advised."),
+            Length(max=1000, message="Keep notes under 1000 characters."),
+        ],
+    )

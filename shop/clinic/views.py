@@ -1,4 +1,4 @@
-"""Views of the clinic: consultation follow-ups, personal recommendations, printing, reports.
+"""Views of the clinic: consultations, patients' concerns, recommendations, printing, reports.
 
 Every view is for clinicians (and admins); a clinician sees only their own recommendations.
 """
@@ -12,9 +12,11 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
+    send_file,
     session,
     url_for,
 )
@@ -25,6 +27,7 @@ from shop.auth import clinician_required
 from shop.clinic.forms import (
     MAX_REPORT_DAYS,
     AddItemForm,
+    ConcernFollowUpForm,
     ConfirmForm,
     FollowUpForm,
     QuantityForm,
@@ -34,7 +37,8 @@ from shop.clinic.forms import (
     SwapForm,
 )
 from shop.forms import select_choices
-from shop.services import consultations, recommendations
+from shop.services import concerns, consultations, recommendations
+from shop.services.concerns import ConcernError
 from shop.services.consultations import ConsultationError
 from shop.services.recommendations import (
     Actor,
@@ -413,6 +417,84 @@ def recommendation_print(rec_id: int):
         link=link,
         qr_svg=recommendations.qr_svg(link),
     )
+
+
+# --- patients' concerns ------------------------------------------------------------------------
+
+
+def _private(response):
+    """A concern is health data: no browser or proxy may keep a copy of its pages."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.get("/concerns")
+@clinician_required
+def concern_list():
+    """Concerns patients reported: urgent first, then oldest first, open ones by default."""
+    list_filter = request.args.get("status", "open")
+    if list_filter not in concerns.LIST_FILTERS:
+        abort(400, description="Choose open or resolved concerns.")
+    page = request.args.get("page", "1")
+    if not page.isdigit() or not 1 <= int(page) <= 100000:
+        abort(400, description="The page number must be a whole number from 1.")
+    listing = concerns.list_concerns(
+        list_filter, int(page), current_app.config["CONCERNS_PER_PAGE"]
+    )
+    return _private(
+        make_response(
+            render_template(
+                "clinic/concerns.html",
+                listing=listing,
+                list_filter=list_filter,
+                status_labels=concerns.STATUS_LABELS,
+            )
+        )
+    )
+
+
+@blueprint.route("/concerns/<int:concern_id>", methods=["GET", "POST"])
+@clinician_required
+def concern_detail(concern_id: int):
+    """One concern in full, and the form to mark it contacted or resolved with a note."""
+    row = concerns.get_concern(concern_id)
+    if row is None:
+        abort(404, description="There is no concern at that address.")
+    form = ConcernFollowUpForm()
+    if form.validate_on_submit():
+        try:
+            concerns.update_status(concern_id, form.status.data, form.note.data, current_user.id)
+        except ConcernError as error:
+            form[error.field or "note"].errors.append(str(error))
+        else:
+            label = concerns.STATUS_LABELS[form.status.data].lower()
+            flash(f"Concern from {row.concern.name} marked {label}.", "success")
+            return redirect(url_for("clinic.concern_list"), 303)
+    status = 422 if request.method == "POST" else 200
+    response = make_response(
+        render_template(
+            "clinic/concern.html",
+            row=row,
+            form=form,
+            status_labels=concerns.STATUS_LABELS,
+            source_labels=concerns.SOURCE_LABELS,
+        ),
+        status,
+    )
+    return _private(response)
+
+
+@blueprint.get("/concerns/<int:concern_id>/photo")
+@clinician_required
+def concern_photo(concern_id: int):
+    """Send a concern's photo to a clinician, never cached and never for anyone else."""
+    path = concerns.concern_photo(concern_id)
+    if path is None:
+        abort(404, description="That concern has no photo.")
+    response = send_file(path, mimetype="image/webp", max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Disposition"] = "inline"
+    return _private(response)
 
 
 # --- reports -----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ BLUEPRINTS = {
     "basket",
     "checkout",
     "clinic",
+    "concerns",
     "consultation",
     "kitfinder",
     "media",

@@ -73,6 +73,11 @@ ACCESS: dict[str, str] = {
     "patient.recommendation": PUBLIC,
     "patient.acknowledge": PUBLIC,
     "patient.buy": PUBLIC,
+    # reporting a concern: from a plan link or a clinician's link (the token is the key), or
+    # from the customer's own saved plan
+    "concerns.plan_link_concern": PUBLIC,
+    "concerns.recommendation_concern": PUBLIC,
+    "concerns.saved_plan_concern": OWNER,
     # accounts
     "account.register": PUBLIC,
     "account.login": PUBLIC,

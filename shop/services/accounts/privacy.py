@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from models import (
     Order,
     OrderEvent,
     OutboxEmail,
+    PatientConcern,
     Recommendation,
     Refund,
     ReminderSent,
@@ -32,6 +34,7 @@ from shop.services import plan_links
 from shop.services.accounts.auth import ACCOUNT_EMAIL_KINDS
 from shop.services.accounts.errors import AccountError, InvalidCredentials
 from shop.services.accounts.plans import plans_with_treatments
+from shop.services.concerns import delete_photos, photo_path
 from shop.services.unit_of_work import unit_of_work
 
 ERASED_NAME = "Erased customer"
@@ -63,6 +66,28 @@ def _plan_link_export(token: str | None) -> dict[str, Any] | None:
         # A link made under an earlier key still belongs to the person: show it as kept.
         return {"url": plan_links.plan_url(token), "answers": None}
     return {"url": plan_links.plan_url(token), "answers": plan_links.answers_mapping(answers)}
+
+
+def _concerns_of(user: User, email_confirmed: bool):
+    """Select the concerns that are the user's: from their saved plans, or sent from their
+    confirmed address (plan links and clinicians' links need no account)."""
+    return select(PatientConcern).where(
+        or_(
+            PatientConcern.user_id == user.id,
+            _same_email(PatientConcern.email, user.email, email_confirmed),
+        )
+    )
+
+
+def _photo_export(filename: str | None) -> dict[str, str] | None:
+    """Return a concern photo as JSON-ready data (base64 WebP), or None without one."""
+    path = photo_path(filename)
+    if path is None:
+        return None
+    return {
+        "media_type": "image/webp",
+        "data_base64": base64.b64encode(path.read_bytes()).decode("ascii"),
+    }
 
 
 def export_data(user_id: int) -> dict[str, Any]:
@@ -114,6 +139,15 @@ def export_data(user_id: int) -> dict[str, Any]:
         db.session.execute(select(BasketItem).where(BasketItem.user_id == user.id)).scalars().all()
     )
     reminder_subscriptions = _reminder_subscriptions(user.email, email_confirmed)
+    concerns = (
+        db.session.execute(
+            _concerns_of(user, email_confirmed)
+            .options(selectinload(PatientConcern.treatment))
+            .order_by(PatientConcern.created_at, PatientConcern.id)
+        )
+        .scalars()
+        .all()
+    )
     return {
         "exported_at": _iso(clock.utc_now()),
         "includes_records_sent_to_the_email": email_confirmed,
@@ -236,6 +270,24 @@ def export_data(user_id: int) -> dict[str, Any]:
             }
             for sub in reminder_subscriptions
         ],
+        "concerns": [
+            {
+                "created_at": _iso(concern.created_at),
+                "treatment": concern.treatment.slug if concern.treatment else None,
+                "treated_on": _iso(concern.treated_on),
+                "signs": list(concern.symptoms or []),
+                "started_on": _iso(concern.started_on),
+                "details": concern.details,
+                "name": concern.name,
+                "email": concern.email,
+                "phone": concern.phone,
+                "health_consent_at": _iso(concern.health_consent_at),
+                "status": concern.status,
+                "clinic_note": concern.clinic_note,
+                "photo": _photo_export(concern.photo_filename),
+            }
+            for concern in concerns
+        ],
     }
 
 
@@ -273,11 +325,12 @@ def _scrubber(*needles: str) -> Callable[[Any], Any]:
 def erase_account(user_id: int, password: str) -> None:
     """Erase a customer's personal and health data; orders stay, anonymised, for sales records.
 
-    Deletes saved plans, reminder subscriptions, basket and the account; removes name, email,
-    phone and address from orders; anonymises consultation requests and recommendations sent to
-    the email; scrubs the name and email from notes, refund reasons and audit entries; cancels
-    every email still waiting to go to the address. Records tied only to the email address are
-    included once the address is confirmed. One transaction.
+    Deletes saved plans, reminder subscriptions, reported concerns with their photos, the
+    basket and the account; removes name, email, phone and address from orders; anonymises
+    consultation requests and recommendations sent to the email; scrubs the name and email from
+    notes, refund reasons and audit entries; cancels every email still waiting to go to the
+    address. Records tied only to the email address are included once the address is confirmed.
+    One transaction.
     """
     user = db.session.get(User, user_id)
     if user is None:
@@ -404,9 +457,15 @@ def erase_account(user_id: int, password: str) -> None:
             select(BasketItem).where(BasketItem.user_id == user.id)
         ).scalars():
             db.session.delete(item)
+        photos = []
+        for concern in db.session.execute(_concerns_of(user, email_confirmed)).scalars():
+            photos.append(concern.photo_filename)
+            db.session.delete(concern)
         for plan in db.session.execute(
             select(SavedPlan).where(SavedPlan.user_id == user.id)
         ).scalars():
             db.session.delete(plan)
         db.session.flush()
         db.session.delete(user)
+    # Only once the rows are gone for good: a rolled-back erasure keeps its photos.
+    delete_photos(photos)

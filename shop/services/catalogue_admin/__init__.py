@@ -13,6 +13,7 @@ from shop.services.catalogue_admin.common import (
     ImageError,
 )
 from shop.services.catalogue_admin.images import (
+    checked_webp,
     image_path,
     store_product_image,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "KitAdmin",
     "KitItemInput",
     "ProductAdminRow",
+    "checked_webp",
     "create_kit",
     "create_product",
     "get_kit",

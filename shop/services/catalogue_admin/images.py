@@ -35,7 +35,7 @@ def image_path(upload_folder: str, filename: str) -> Path | None:
     return path if path.is_file() else None
 
 
-def _resized_webp(data: bytes) -> bytes:
+def _resized_webp(data: bytes, max_side: int = IMAGE_MAX_SIDE) -> bytes:
     """Check an upload is really a JPEG, PNG or WebP image and return it resized as WebP."""
     try:
         with Image.open(io.BytesIO(data)) as image:
@@ -46,7 +46,7 @@ def _resized_webp(data: bytes) -> bytes:
             image.load()
             picture = ImageOps.exif_transpose(image)
             picture = picture.convert("RGBA" if "A" in picture.getbands() else "RGB")
-            picture.thumbnail((IMAGE_MAX_SIDE, IMAGE_MAX_SIDE))
+            picture.thumbnail((max_side, max_side))
             output = io.BytesIO()
             picture.save(output, format="WEBP", quality=85, method=4)
             return output.getvalue()
@@ -56,6 +56,22 @@ def _resized_webp(data: bytes) -> bytes:
         raise ImageError(
             "That file is not a JPEG, PNG or WebP image we can read.", "image"
         ) from error
+
+
+def checked_webp(data: bytes, max_bytes: int, max_side: int = IMAGE_MAX_SIDE) -> bytes:
+    """Check an uploaded photo's size and content; return it as a fresh WebP without metadata.
+
+    Raises ImageError (field "image") for an empty, oversized or unreadable file, or one that
+    is not a JPEG, PNG or WebP image whatever its name says.
+    """
+    if not data:
+        raise ImageError("Choose an image file to upload.", "image")
+    if len(data) > max_bytes:
+        raise ImageError(
+            f"The image is larger than {max_bytes // (1024 * 1024)} MB; use a smaller one.",
+            "image",
+        )
+    return _resized_webp(data, max_side)
 
 
 def store_product_image(
@@ -70,14 +86,7 @@ def store_product_image(
     product = get_product(product_id)
     if product is None:
         raise CatalogueError("That product does not exist.")
-    if not data:
-        raise ImageError("Choose an image file to upload.", "image")
-    if len(data) > max_bytes:
-        raise ImageError(
-            f"The image is larger than {max_bytes // (1024 * 1024)} MB; use a smaller one.",
-            "image",
-        )
-    webp = _resized_webp(data)
+    webp = checked_webp(data, max_bytes)
     folder = _products_folder(upload_folder)
     filename = f"{product.slug[:120]}-{secrets.token_hex(6)}.webp"
     path = folder / filename
