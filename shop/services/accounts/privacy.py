@@ -139,6 +139,13 @@ def export_data(user_id: int) -> dict[str, Any]:
         db.session.execute(select(BasketItem).where(BasketItem.user_id == user.id)).scalars().all()
     )
     reminder_subscriptions = _reminder_subscriptions(user.email, email_confirmed)
+    queued_days: dict[int, list[int]] = {sub.id: [] for sub in reminder_subscriptions}
+    for subscription_id, day in db.session.execute(
+        select(ReminderSent.subscription_id, ReminderSent.day)
+        .where(ReminderSent.subscription_id.in_(list(queued_days)))
+        .order_by(ReminderSent.day)
+    ):
+        queued_days[subscription_id].append(day)
     concerns = (
         db.session.execute(
             _concerns_of(user, email_confirmed)
@@ -262,11 +269,7 @@ def export_data(user_id: int) -> dict[str, Any]:
                     {"day": m.day, "date": _iso(m.falls_on), **dict(m.details or {})}
                     for m in sub.milestones
                 ],
-                "reminders_queued_for_days": sorted(
-                    db.session.execute(
-                        select(ReminderSent.day).where(ReminderSent.subscription_id == sub.id)
-                    ).scalars()
-                ),
+                "reminders_queued_for_days": queued_days[sub.id],
             }
             for sub in reminder_subscriptions
         ],
@@ -447,10 +450,14 @@ def erase_account(user_id: int, password: str) -> None:
             db.session.delete(email_row)
 
         # Reminders to the address stop, and their schedule and link to the plan go with them.
-        for subscription in _reminder_subscriptions(email, email_confirmed):
+        subscriptions = _reminder_subscriptions(email, email_confirmed)
+        if subscriptions:
             db.session.execute(
-                delete(ReminderSent).where(ReminderSent.subscription_id == subscription.id)
+                delete(ReminderSent).where(
+                    ReminderSent.subscription_id.in_([sub.id for sub in subscriptions])
+                )
             )
+        for subscription in subscriptions:
             db.session.delete(subscription)
 
         for item in db.session.execute(
