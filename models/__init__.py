@@ -16,7 +16,7 @@ from models.inventory import StockLot, StockMovement, StockReceipt
 from models.orders import BasketItem, Order, OrderEvent, OrderLine, StockAllocation
 from models.outbox import OutboxEmail
 from models.payments import Payment, ProcessedEvent, Refund
-from models.people import SavedPlan, User
+from models.people import SavedPlan, SavedPlanLine, User
 
 __all__ = [
     "AuditEntry",
@@ -38,6 +38,7 @@ __all__ = [
     "RecommendationItem",
     "Refund",
     "SavedPlan",
+    "SavedPlanLine",
     "StockAllocation",
     "StockLot",
     "StockMovement",

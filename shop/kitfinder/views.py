@@ -91,4 +91,6 @@ def plan_link(token: str):
         abort(410, "This plan link has expired. You can make a new plan in the kit finder.")
     except PlanLinkInvalid:
         abort(404)
-    return render_template("kitfinder/plan.html", result=result, answers=answers, today=today)
+    return render_template(
+        "kitfinder/plan.html", result=result, answers=answers, today=today, token=token
+    )
