@@ -17,7 +17,7 @@ from models.inventory import StockLot, StockMovement, StockReceipt
 from models.orders import BasketItem, Order, OrderEvent, OrderLine, StockAllocation
 from models.outbox import OutboxEmail
 from models.payments import Payment, ProcessedEvent, Refund
-from models.people import SavedPlan, User
+from models.people import SavedPlan, SavedPlanLine, User
 from models.reminders import ReminderMilestone, ReminderSent, ReminderSubscription
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "ReminderSent",
     "ReminderSubscription",
     "SavedPlan",
+    "SavedPlanLine",
     "StockAllocation",
     "StockLot",
     "StockMovement",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime
+from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -16,10 +17,12 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db, sql_in, utcnow
+from models.catalogue import Product
 from models.vocabulary import ROLES
 
 # Which roles include which: an admin may do all that staff may.
@@ -100,8 +103,11 @@ class SavedPlan(db.Model):
     treated_on: Mapped[date] = mapped_column(Date)
     fitzpatrick: Mapped[int] = mapped_column(Integer)
     concerns: Mapped[list[str]] = mapped_column(JSON, default=list)
-    # Only the screening answers that change the plan's products are kept.
-    pregnant_or_breastfeeding: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Every screening answer, as shop.aftercare.Screening.to_mapping gives them: the plan is
+    # rendered again from these, so it shows the same warnings and product rules as when saved.
+    screening: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The curated kit the products came as (None when assembled from single products).
+    kit_slug: Mapped[str | None] = mapped_column(String(80))
     recommendation_id: Mapped[int | None] = mapped_column(
         ForeignKey("recommendation.id", ondelete="SET NULL")
     )
@@ -112,3 +118,32 @@ class SavedPlan(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="plans")
+    lines: Mapped[list[SavedPlanLine]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="SavedPlanLine.position"
+    )
+
+
+class SavedPlanLine(db.Model):
+    """A product the saved plan was made with: how many, for which need, on which days."""
+
+    __tablename__ = "saved_plan_line"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("use_until_day >= use_from_day", name="window_ordered"),
+        Index("ix_saved_plan_line_saved_plan_id", "saved_plan_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    saved_plan_id: Mapped[int] = mapped_column(ForeignKey("saved_plan.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="RESTRICT"))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    need_id: Mapped[str] = mapped_column(String(60), default="")
+    # Why the product was chosen, as the plan said it; product advice, not the patient's answers.
+    reason: Mapped[str] = mapped_column(Text, default="")
+    use_from_day: Mapped[int] = mapped_column(Integer, default=0)
+    use_until_day: Mapped[int] = mapped_column(Integer, default=0)
+    optional: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    plan: Mapped[SavedPlan] = relationship(back_populates="lines")
+    product: Mapped[Product] = relationship()

@@ -4,30 +4,26 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     EmailField,
     HiddenField,
     PasswordField,
-    SelectField,
-    SelectMultipleField,
     StringField,
 )
 from wtforms.validators import (
     DataRequired,
     EqualTo,
-    InputRequired,
     Length,
     Optional,
     ValidationError,
 )
 
-from shop.forms import CheckboxField, select_choices
-from shop.labels import CONCERN_LABELS, FITZPATRICK_ROMAN
+from shop.forms import CheckboxField
 from shop.services.accounts import AccountError, normalise_email, password_problems
 
 HEALTH_CONSENT_LABEL = (
-    "I agree that the clinic may keep the aftercare plans I choose to save (treatment, date "
-    "and skin profile). This is health information; I can delete it at any time."
+    "I agree that the clinic may keep the aftercare plans I choose to save (treatment and date, "
+    "skin type and concerns, my answers to the health questions, and the products chosen for "
+    "me). This is health information; I can delete it at any time."
 )
 
 
@@ -134,33 +130,38 @@ class ChangePasswordForm(PasswordResetForm):
     )
 
 
-class SavePlanForm(FlaskForm):
-    """Keep a kit-finder plan; the kit-finder page posts these fields to /account/plans."""
+# What saving keeps, word for word: the plan pages show it next to the box to tick.
+SAVE_PLAN_CONSENT = (
+    "I agree that the clinic keeps this plan in my account: the treatment and its date, my "
+    "skin type and skin concerns, my answers to the health questions, and the products chosen "
+    "for me with how many and on which days to use them. I can delete it at any time."
+)
 
-    treatment = StringField(
-        "Treatment", validators=[DataRequired("Please say which treatment."), Length(max=60)]
-    )
-    treated_on = DateField(
-        "Treatment date", validators=[InputRequired("Please give the treatment date.")]
-    )
-    fitzpatrick = SelectField(
-        "Skin type (Fitzpatrick)",
-        choices=select_choices(
-            [(str(n), f"Type {roman}") for n, roman in FITZPATRICK_ROMAN.items()]
-        ),
-        validators=[InputRequired("Please choose a skin type.")],
-    )
-    concerns = SelectMultipleField(
-        "Skin concerns", choices=select_choices(CONCERN_LABELS.items()), validate_choice=True
-    )
-    pregnant_or_breastfeeding = CheckboxField("I am pregnant or breastfeeding")
-    # Set when the plan comes from a clinician's link, so the saved plan points back to it.
+
+class SavePlanForm(FlaskForm):
+    """Keep a plan shown at a private plan link or a clinician's link, named by its token.
+
+    The answers are read from the token, so the page never writes them into the form.
+    """
+
+    # A plan link token (/plans/<token>) is about 200-400 characters; a clinician's about 43.
+    plan_token = HiddenField(validators=[Optional(), Length(max=2000)])
     recommendation_token = HiddenField(validators=[Optional(), Length(max=100)])
     consent = CheckboxField(
-        "I agree that the clinic keeps this plan (treatment, date and skin profile) in my "
-        "account. I can delete it at any time.",
+        SAVE_PLAN_CONSENT,
         validators=[DataRequired("Please tick the box to agree to us keeping this plan.")],
     )
+
+    def validate(self, extra_validators=None) -> bool:
+        """Also ask for exactly one of the two tokens: the plan to keep."""
+        valid = super().validate(extra_validators)
+        if bool(self.plan_token.data) == bool(self.recommendation_token.data):
+            self.form_errors.append(
+                "Please save the plan with the button on its page; we could not tell which plan "
+                "you meant."
+            )
+            return False
+        return valid
 
 
 class ConfirmForm(FlaskForm):

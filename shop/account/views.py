@@ -23,6 +23,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from models import User
 from shop import clock
 from shop.account.forms import (
+    SAVE_PLAN_CONSENT,
     ChangePasswordForm,
     ConfirmForm,
     EraseAccountForm,
@@ -32,10 +33,11 @@ from shop.account.forms import (
     RegisterForm,
     SavePlanForm,
 )
-from shop.basket.session import absorb_guest_basket
+from shop.basket.session import absorb_guest_basket, current_store
 from shop.ratelimits import login_limits, password_reset_limits, registration_limits
-from shop.services import accounts, recommendations
-from shop.services.accounts import AccountError, AccountInactive, InvalidResetToken
+from shop.services import accounts
+from shop.services.accounts import AccountError, AccountInactive, InvalidResetToken, PlanSourceGone
+from shop.services.basket import BasketError
 
 blueprint = Blueprint("account", __name__, url_prefix="/account")
 
@@ -69,11 +71,25 @@ def _sign_in(user: User, remember: bool = False) -> None:
     after_sign_in(user)
 
 
+# Pages that show a saved plan's health answers: kept out of referrers and search engines too.
+_SAVED_PLAN_ENDPOINTS = {"account.saved_plan", "account.buy_again"}
+
+
 @blueprint.after_request
 def keep_out_of_caches(response: Response) -> Response:
     """Account pages hold personal data: no browser or proxy may keep a copy."""
     response.headers["Cache-Control"] = "no-store"
+    if request.endpoint in _SAVED_PLAN_ENDPOINTS:
+        # As on the private plan link: its error pages too (404 for someone else's plan).
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+@blueprint.app_template_global("save_plan_consent")
+def save_plan_consent() -> str:
+    """Return the consent sentence for saving a plan (what is kept), for every plan page."""
+    return SAVE_PLAN_CONSENT
 
 
 # --- register, sign in, sign out ------------------------------------------------------------
@@ -264,30 +280,65 @@ def plans():
 @blueprint.post("/plans")
 @login_required
 def save_plan():
-    """Keep a plan posted from the kit finder; refused without the consent box ticked."""
+    """Keep the plan of a plan link or clinician's link (by its token); consent required."""
     form = SavePlanForm()
     if form.validate_on_submit():
         try:
-            accounts.save_plan(
-                current_user.id,
-                treatment_slug=form.treatment.data,
-                treated_on=form.treated_on.data,
-                fitzpatrick=int(form.fitzpatrick.data),
-                concerns=form.concerns.data or [],
-                pregnant_or_breastfeeding=form.pregnant_or_breastfeeding.data,
-                consent=form.consent.data,
-                recommendation_id=recommendations.live_recommendation_id(
-                    form.recommendation_token.data
+            if form.plan_token.data:
+                saved = accounts.save_plan_from_link(
+                    current_user.id, form.plan_token.data, form.consent.data, clock.today()
                 )
-                if form.recommendation_token.data
-                else None,
-            )
+            else:
+                saved = accounts.save_plan_from_recommendation(
+                    current_user.id, form.recommendation_token.data, form.consent.data
+                )
+        except PlanSourceGone as error:
+            abort(400, description=str(error))
         except AccountError as error:
             form.form_errors.append(str(error))
         else:
             flash("Your plan is saved. You can delete it here at any time.", "success")
-            return redirect(url_for("account.plans"))
+            return redirect(url_for("account.saved_plan", plan_id=saved.id), 303)
     return render_template("account/plan_save.html", form=form), 422
+
+
+def _saved_plan_page(plan_id: int, status: int = 200, buy_problem: str | None = None):
+    """Render a customer's own saved plan in full (404 for anyone else's)."""
+    try:
+        full = accounts.saved_plan_in_full(current_user.id, plan_id, clock.today())
+    except accounts.SavedPlanNotFound:
+        abort(404, description="You have no saved plan at that address.")
+    return render_template(
+        "account/plan.html",
+        full=full,
+        today=clock.today(),
+        buy_form=ConfirmForm(formdata=None),
+        buy_problem=buy_problem,
+    ), status
+
+
+@blueprint.get("/plans/<int:plan_id>")
+@login_required
+def saved_plan(plan_id: int):
+    """One saved plan in full: the kept products and their days, print, and buy again."""
+    return _saved_plan_page(plan_id)
+
+
+@blueprint.post("/plans/<int:plan_id>/buy-again")
+@login_required
+def buy_again(plan_id: int):
+    """Put the saved plan's products in the basket at today's prices, or say what stops it."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return _saved_plan_page(plan_id, 400, "The form expired; please try again.")
+    try:
+        accounts.buy_again(current_user.id, plan_id, current_store(), clock.today())
+    except accounts.SavedPlanNotFound:
+        abort(404, description="You have no saved plan at that address.")
+    except BasketError as error:
+        return _saved_plan_page(plan_id, 409, str(error))
+    flash("The products of your plan are in your basket, at today's prices.", "success")
+    return redirect(url_for("basket.view"), 303)
 
 
 @blueprint.post("/plans/<int:plan_id>/delete")

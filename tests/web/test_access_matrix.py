@@ -89,6 +89,8 @@ ACCESS: dict[str, str] = {
     "account.plans": SIGNED_IN,
     "account.save_plan": SIGNED_IN,
     "account.delete_plan": OWNER,
+    "account.saved_plan": OWNER,
+    "account.buy_again": OWNER,
     "account.change_password": SIGNED_IN,
     "account.data": SIGNED_IN,
     "account.export": SIGNED_IN,

@@ -112,3 +112,60 @@ def test_upgrade_keeps_stored_protocols_readable_and_dates_the_advice(empty_data
         assert tuple(advice) == ("2026.1", digest)
         downgrade(revision="base")
         db.engine.dispose()
+
+
+def test_upgrade_turns_a_saved_plans_pregnancy_flag_into_its_screening_answers(
+    empty_database_url,
+):
+    """Plans saved when only the pregnancy answer was kept render with that answer after 0007."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision="0004")
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO treatment (id, slug, name, position, summary, "
+                    "reviewed_by_clinician) VALUES (1, 'microneedling', 'Micro-needling', 0, '', "
+                    "false)"
+                )
+            )
+            connection.execute(
+                text(
+                    'INSERT INTO "user" (id, email, name, password_hash, role, active, '
+                    "session_token, marketing_consent, created_at) VALUES (1, 'p@example.com', "
+                    "'P', 'x', 'customer', true, 'tok', false, CURRENT_TIMESTAMP)"
+                )
+            )
+            for plan_id, pregnant in ((1, "true"), (2, "false")):
+                connection.execute(
+                    text(
+                        "INSERT INTO saved_plan (id, user_id, treatment_id, treated_on, "
+                        "fitzpatrick, concerns, pregnant_or_breastfeeding, consent_at, "
+                        f"created_at) VALUES ({plan_id}, 1, 1, '2026-11-20', 3, '[]', {pregnant}, "
+                        "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                    )
+                )
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT id, screening, kit_slug FROM saved_plan ORDER BY id")
+            ).all()
+            columns = {c["name"] for c in inspect(connection).get_columns("saved_plan")}
+        screenings = [json.loads(s) if isinstance(s, str) else s for _, s, _ in rows]
+        assert screenings == [
+            {"pregnant_or_breastfeeding": True},
+            {"pregnant_or_breastfeeding": False},
+        ]
+        assert [kit for _, _, kit in rows] == [None, None]
+        assert "pregnant_or_breastfeeding" not in columns
+        from shop.aftercare import Screening
+
+        assert Screening.from_mapping(screenings[0]).pregnant_or_breastfeeding is True
+        downgrade(revision="0004")
+        with db.engine.connect() as connection:
+            flags = connection.execute(
+                text("SELECT pregnant_or_breastfeeding FROM saved_plan ORDER BY id")
+            ).scalars()
+            assert [bool(flag) for flag in flags] == [True, False]
+        downgrade(revision="base")
+        db.engine.dispose()

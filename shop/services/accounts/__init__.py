@@ -37,12 +37,20 @@ from shop.services.accounts.errors import (
     WeakPassword,
 )
 from shop.services.accounts.overview import Overview, list_orders, overview
+from shop.services.accounts.plan_in_full import (
+    SavedPlanInFull,
+    SavedPlanNotFound,
+    buy_again,
+    saved_plan_in_full,
+)
 from shop.services.accounts.plans import (
+    PlanSourceGone,
     PlanToday,
     delete_plan,
     list_plans,
     plans_with_treatments,
-    save_plan,
+    save_plan_from_link,
+    save_plan_from_recommendation,
 )
 from shop.services.accounts.privacy import (
     ERASED_DOMAIN,
@@ -70,9 +78,13 @@ __all__ = [
     "InvalidCredentials",
     "InvalidResetToken",
     "Overview",
+    "PlanSourceGone",
     "PlanToday",
+    "SavedPlanInFull",
+    "SavedPlanNotFound",
     "WeakPassword",
     "authenticate",
+    "buy_again",
     "change_password",
     "change_role",
     "confirm_email_address",
@@ -93,7 +105,9 @@ __all__ = [
     "request_email_confirmation",
     "request_password_reset",
     "reset_password",
-    "save_plan",
+    "save_plan_from_link",
+    "save_plan_from_recommendation",
+    "saved_plan_in_full",
     "set_active",
     "set_role_by_email",
     "user_by_email",

@@ -8,13 +8,15 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from models import Recommendation, SavedPlan, Treatment, User, db
-from models.vocabulary import CONCERNS
+from models import SavedPlan, SavedPlanLine, Treatment, User, db
 from shop import clock
 from shop.aftercare import Catalogue, Profile, ProtocolError, Screening, protocol_from_dict
 from shop.aftercare import plan as build_plan
+from shop.services import plan_links, recommendations
 from shop.services.accounts.errors import AccountError
+from shop.services.plans import PlanRequest
 from shop.services.protocols import protocols_by_hash
 from shop.services.unit_of_work import unit_of_work
 
@@ -48,57 +50,177 @@ class PlanToday:
         return not self.finished
 
 
-def save_plan(
+CONSENT_MISSING = "Please tick the box to agree to us keeping this plan."
+
+
+class PlanSourceGone(AccountError):
+    """The plan link or recommendation link to save from is not one of ours, or no longer works."""
+
+
+@dataclass(frozen=True)
+class _LineToKeep:
+    """A product of the plan as it was shown: what to keep of it."""
+
+    product_id: int
+    quantity: int
+    need_id: str
+    reason: str
+    use_from_day: int
+    use_until_day: int
+    optional: bool
+
+
+def _keep(
     user_id: int,
-    treatment_slug: str,
-    treated_on: date,
-    fitzpatrick: int,
-    concerns: Iterable[str],
-    pregnant_or_breastfeeding: bool,
-    consent: bool,
-    now: datetime | None = None,
+    treatment: Treatment,
+    request: PlanRequest,
+    protocol: tuple[str | None, str | None],
+    kit_slug: str | None,
+    lines: list[_LineToKeep],
+    moment: datetime,
     recommendation_id: int | None = None,
 ) -> SavedPlan:
-    """Keep a kit-finder plan (or a clinician's recommended one); refused without consent."""
-    if not consent:
-        raise AccountError("Please tick the box to agree to us keeping this plan.")
-    treatment = db.session.execute(
-        select(Treatment).where(Treatment.slug == treatment_slug)
-    ).scalar_one_or_none()
-    if treatment is None:
-        raise AccountError("We do not know that treatment.")
-    if isinstance(fitzpatrick, bool) or fitzpatrick not in range(1, 7):
-        raise AccountError("Skin type must be Fitzpatrick I to VI.")
-    concerns = sorted(set(concerns))
-    unknown = [c for c in concerns if c not in CONCERNS]
-    if unknown:
-        raise AccountError(f"Unknown concern: {', '.join(unknown)}.")
+    """Store a plan with its answers, protocol version, kit and products; one unit of work."""
     user = db.session.get(User, user_id)
     if user is None:
         raise AccountError("There is no such account.")
-    moment = now or clock.utc_now()
-    # The plan keeps the protocol it was shown with: a clinician's, or the current one.
-    version, digest = treatment.protocol_version, treatment.protocol_hash
-    source = db.session.get(Recommendation, recommendation_id) if recommendation_id else None
-    if source is not None and source.treatment_id == treatment.id and source.protocol_hash:
-        version, digest = source.protocol_version, source.protocol_hash
     plan = SavedPlan(
         user_id=user.id,
         treatment_id=treatment.id,
-        protocol_version=version,
-        protocol_hash=digest,
-        treated_on=treated_on,
-        fitzpatrick=fitzpatrick,
-        concerns=concerns,
-        pregnant_or_breastfeeding=bool(pregnant_or_breastfeeding),
+        protocol_version=protocol[0],
+        protocol_hash=protocol[1],
+        treated_on=request.treated_on,
+        fitzpatrick=request.fitzpatrick,
+        concerns=sorted(request.concerns),
+        screening=request.screening.to_mapping(),
+        kit_slug=kit_slug,
         recommendation_id=recommendation_id,
         consent_at=moment,
+        lines=[
+            SavedPlanLine(
+                product_id=line.product_id,
+                quantity=line.quantity,
+                need_id=line.need_id[:60],
+                reason=line.reason,
+                use_from_day=line.use_from_day,
+                use_until_day=line.use_until_day,
+                optional=line.optional,
+                position=position,
+            )
+            for position, line in enumerate(lines)
+        ],
     )
     if user.health_data_consent_at is None:
         user.health_data_consent_at = moment
     with unit_of_work():
         db.session.add(plan)
     return plan
+
+
+def save_plan_from_link(
+    user_id: int, token: str, consent: bool, today: date, now: datetime | None = None
+) -> SavedPlan:
+    """Keep the plan behind a private plan link, with the products it shows now.
+
+    The answers come from the token, never from form fields. Raises PlanSourceGone for a
+    token this shop did not make or whose link has expired, AccountError without consent;
+    nothing is stored then.
+    """
+    try:
+        request, result = plan_links.open_plan_link(token, today)
+    except plan_links.PlanLinkExpired as error:
+        raise PlanSourceGone(
+            "This plan link has expired, so it cannot be saved. You can make a new plan in "
+            "the kit finder."
+        ) from error
+    except plan_links.PlanLinkInvalid as error:
+        raise PlanSourceGone("That is not a plan of ours, so nothing was saved.") from error
+    if not consent:
+        raise AccountError(CONSENT_MISSING)
+    kit = result.plan.kit
+    lines = []
+    for item in kit.items if kit is not None else ():
+        product = result.products.get(item.slug)
+        if product is None:
+            raise AccountError("A product of this plan is no longer on sale; please reload it.")
+        lines.append(
+            _LineToKeep(
+                product_id=product.id,
+                quantity=item.quantity,
+                need_id=item.need_id,
+                reason=item.reason,
+                use_from_day=item.use_from_day,
+                use_until_day=item.use_until_day,
+                optional=item.optional,
+            )
+        )
+    treatment = result.treatment
+    return _keep(
+        user_id,
+        treatment,
+        request,
+        (treatment.protocol_version, treatment.protocol_hash),
+        kit.slug if kit is not None else None,
+        lines,
+        now or clock.utc_now(),
+    )
+
+
+def save_plan_from_recommendation(
+    user_id: int, token: str, consent: bool, now: datetime | None = None
+) -> SavedPlan:
+    """Keep a clinician's recommended plan: their answers, protocol version, kit and lines.
+
+    Raises PlanSourceGone when the link is unknown, expired or revoked, AccountError without
+    consent; nothing is stored then.
+    """
+    moment = now or clock.utc_now()
+    try:
+        rec = recommendations.resolve_link(token, moment)
+    except (recommendations.LinkNotFound, recommendations.LinkGone) as error:
+        raise PlanSourceGone(
+            "That recommendation link no longer works, so nothing was saved."
+        ) from error
+    if not consent:
+        raise AccountError(CONSENT_MISSING)
+    request = PlanRequest(
+        treatment=rec.treatment.slug,
+        treated_on=rec.treated_on,
+        fitzpatrick=rec.fitzpatrick,
+        concerns=frozenset(rec.concerns or ()),
+        screening=recommendations.stored_screening(rec),
+    )
+    lines = [
+        _LineToKeep(
+            product_id=item.product_id,
+            quantity=item.quantity,
+            need_id=item.need_id,
+            reason=item.reason,
+            use_from_day=item.use_from_day,
+            use_until_day=item.use_until_day,
+            optional=item.optional,
+        )
+        for item in rec.items
+    ]
+    return _keep(
+        user_id,
+        rec.treatment,
+        request,
+        (rec.protocol_version, rec.protocol_hash),
+        rec.kit.slug if rec.kit is not None else None,
+        lines,
+        moment,
+        recommendation_id=rec.id,
+    )
+
+
+def stored_screening(plan: SavedPlan) -> Screening:
+    """Return the screening answers a plan was saved with (none, if they cannot be read)."""
+    try:
+        return Screening.from_mapping(plan.screening or {})
+    except (ValueError, TypeError):
+        # Stored by this shop, so it should not happen; a plan without answers still renders.
+        return Screening()
 
 
 def delete_plan(user_id: int, plan_id: int) -> bool:
@@ -125,7 +247,7 @@ def _plan_today(
         result = build_plan(
             protocol,
             Profile(plan.fitzpatrick, frozenset(plan.concerns or ())),
-            Screening(pregnant_or_breastfeeding=plan.pregnant_or_breastfeeding),
+            stored_screening(plan),
             plan.treated_on,
             today,
             # No products: today's step names what to use, not which bottle to buy again.
@@ -167,17 +289,21 @@ def _protocols_for(rows: Iterable[tuple[SavedPlan, Treatment | None]]) -> dict[i
     return protocols
 
 
-def plans_with_treatments(user_id: int) -> list[tuple[SavedPlan, Treatment | None]]:
-    """Load the user's plans (newest treatment first) and their treatments in two queries."""
-    plans = (
-        db.session.execute(
-            select(SavedPlan)
-            .where(SavedPlan.user_id == user_id)
-            .order_by(SavedPlan.treated_on.desc(), SavedPlan.id.desc())
-        )
-        .scalars()
-        .all()
+def plans_with_treatments(
+    user_id: int, with_lines: bool = False
+) -> list[tuple[SavedPlan, Treatment | None]]:
+    """Load the user's plans (newest treatment first) and their treatments in two queries.
+
+    With `with_lines`, each plan's kept products come too (two more queries, not one a plan).
+    """
+    query = (
+        select(SavedPlan)
+        .where(SavedPlan.user_id == user_id)
+        .order_by(SavedPlan.treated_on.desc(), SavedPlan.id.desc())
     )
+    if with_lines:
+        query = query.options(selectinload(SavedPlan.lines).selectinload(SavedPlanLine.product))
+    plans = db.session.execute(query).scalars().all()
     ids = {plan.treatment_id for plan in plans}
     treatments: dict[int, Treatment] = {}
     if ids:

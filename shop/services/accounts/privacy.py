@@ -111,7 +111,7 @@ def export_data(user_id: int) -> dict[str, Any]:
         .scalars()
         .all()
     )
-    plans = plans_with_treatments(user.id)
+    plans = plans_with_treatments(user.id, with_lines=True)
     consultations = (
         db.session.execute(
             select(ConsultationRequest)
@@ -213,7 +213,22 @@ def export_data(user_id: int) -> dict[str, Any]:
                 "treated_on": _iso(plan.treated_on),
                 "fitzpatrick": plan.fitzpatrick,
                 "concerns": list(plan.concerns or []),
-                "pregnant_or_breastfeeding": plan.pregnant_or_breastfeeding,
+                "screening": dict(plan.screening or {}),
+                "protocol_version": plan.protocol_version,
+                "kit": plan.kit_slug,
+                "lines": [
+                    {
+                        "product": line.product.slug,
+                        "name": line.product.name,
+                        "quantity": line.quantity,
+                        "need": line.need_id,
+                        "use_from_day": line.use_from_day,
+                        "use_until_day": line.use_until_day,
+                        "optional": line.optional,
+                        "reason": line.reason,
+                    }
+                    for line in plan.lines
+                ],
                 "consent_at": _iso(plan.consent_at),
                 "created_at": _iso(plan.created_at),
             }
@@ -468,6 +483,7 @@ def erase_account(user_id: int, password: str) -> None:
         for concern in db.session.execute(_concerns_of(user, email_confirmed)).scalars():
             photos.append(concern.photo_filename)
             db.session.delete(concern)
+        # Each plan's kept products go with it (the relationship cascades the delete).
         for plan in db.session.execute(
             select(SavedPlan).where(SavedPlan.user_id == user.id)
         ).scalars():
