@@ -177,6 +177,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     """Make money formatting and shop details available to every template."""
     from shop import labels
+    from shop.aftercare import today, wording
     from shop.money import format_pence
 
     app.jinja_env.filters["money"] = lambda pence: format_pence(
@@ -190,7 +191,14 @@ def register_template_helpers(app: Flask) -> None:
         active_label=lambda code: labels.ACTIVE_LABELS.get(code, code),
         fitzpatrick_range=labels.fitzpatrick_range,
         screening_summary=labels.screening_summary,
+        # One wording of aftercare days and windows for every customer page.
+        window_words=wording.window_words,
+        day_words=wording.day_words,
+        plan_day_label=wording.plan_day_label,
+        today_step=today.today_step,
     )
+    app.jinja_env.filters["long_date"] = wording.long_date
+    app.jinja_env.filters["sentence_start"] = wording.sentence_start
 
     app.jinja_env.add_extension("jinja2.ext.do")
 

@@ -31,6 +31,7 @@ from shop.aftercare.vocabulary import (
     SCREENING_QUESTIONS,
     fitzpatrick_label,
 )
+from shop.aftercare.wording import window_words
 
 # A kit line no protocol need asks for (a mist, a hat) fills the need "extra:<product slug>".
 EXTRA_PREFIX = "extra:"
@@ -297,7 +298,8 @@ def extra_need(
 
 
 def _until(rule: AvoidRule) -> str:
-    return f"{_lower_first(rule.what)} are avoided up to and including day {rule.until_day}"
+    # Patients read these reasons too, so the day is said in words, never as a day number.
+    return f"{_lower_first(rule.what)} are avoided {window_words(None, rule.until_day)}"
 
 
 def misfit(product: CatalogueProduct, need: EffectiveNeed) -> str | None:
@@ -500,6 +502,18 @@ def fit_kit(
         problems=tuple(problems),
         uncovered=uncovered_needs(protocol, covered),
     )
+
+
+def kit_item_windows(
+    protocol: Protocol, profile: Profile, items: Sequence[tuple[CatalogueProduct, str]]
+) -> dict[str, tuple[int, int]]:
+    """Return, by product slug, the days each kit item is used for: the plan's own windows.
+
+    The item goes on the need the engine would place it on, so a kit page and a plan name
+    the same days for the same product. Items the rules refuse have no window.
+    """
+    fit = fit_kit(protocol, profile, Screening(), items)
+    return {product.slug: (need.need.from_day, need.need.until_day) for product, need in fit.placed}
 
 
 def kit_warnings(

@@ -53,10 +53,12 @@ def _unavailable(error: LookupError):
 
 
 def _render(rec, token: str, status: int = 200, ack_form=None, buy_problem: str | None = None):
+    today = clock.today()
     return render_template(
         "patient/recommendation.html",
         token=token,
-        patient=recommendations.patient_plan(rec, clock.today()),
+        today=today,
+        patient=recommendations.patient_plan(rec, today),
         ack_form=ack_form or AcknowledgeForm(formdata=None),
         buy_form=BuyForm(formdata=None),
         buy_problem=buy_problem,

@@ -138,7 +138,10 @@ def _load_kits(query: Select) -> list[Kit]:
     return list(
         db.session.execute(
             query.options(
-                selectinload(Kit.items).selectinload(KitItem.product),
+                # Skin types too: the kit page places each item on its treatments' needs.
+                selectinload(Kit.items)
+                .selectinload(KitItem.product)
+                .selectinload(Product.skin_type_rows),
                 selectinload(Kit.treatments),
             )
         )

@@ -19,6 +19,7 @@ from shop.aftercare import (
     Screening,
     plan,
     protocol_from_dict,
+    rules,
 )
 from shop.services.catalogue import kit_price
 from shop.services.inventory import kit_availabilities, sellable_by_product
@@ -152,3 +153,29 @@ def build_plan(request: PlanRequest, today: date) -> PlanResult:
     return PlanResult(
         treatment=treatment, protocol=protocol, plan=result, products=products, kit=kit
     )
+
+
+@dataclass(frozen=True)
+class TreatmentWindows:
+    """The days each item of a kit is used for after one of the kit's treatments."""
+
+    treatment: Treatment
+    # Product slug -> (first day, last day), both counted from the day of treatment.
+    windows: dict[str, tuple[int, int]]
+
+
+def kit_windows(kit: Kit) -> list[TreatmentWindows]:
+    """Return each kit item's days of use for every treatment the kit is for.
+
+    The rule checker places the items on the protocol's needs exactly as a plan does, so the
+    kit page and the plan give a product the same window.
+    """
+    items = [(engine_product(item.product), item.purpose) for item in kit.items]
+    profile = Profile(fitzpatrick=kit.fitzpatrick_min, concerns=frozenset(kit.concerns or ()))
+    found = []
+    for treatment in kit.treatments:
+        if not treatment.protocol:
+            continue
+        protocol = protocol_from_dict(treatment.protocol)
+        found.append(TreatmentWindows(treatment, rules.kit_item_windows(protocol, profile, items)))
+    return found

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, render_template, request
 
 from shop import clock
-from shop.services import catalogue
+from shop.services import catalogue, plans
 from shop.services.catalogue import ProductFilters
 from shop.storefront.forms import ProductFilterForm
 
@@ -87,4 +87,4 @@ def kit(slug: str):
     card = catalogue.get_kit(slug, clock.today())
     if card is None:
         abort(404, description="We do not have a kit at that address.")
-    return render_template("storefront/kit.html", card=card)
+    return render_template("storefront/kit.html", card=card, windows=plans.kit_windows(card.kit))

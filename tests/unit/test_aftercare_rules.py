@@ -11,6 +11,7 @@ from shop.aftercare import rules
 from shop.aftercare.inputs import Profile, Screening
 from shop.aftercare.protocols import Need, load_protocols
 from shop.aftercare.vocabulary import SCREENING_BAR_TEXT, TREATMENTS
+from shop.aftercare.wording import day_words
 
 PROTOCOLS = load_protocols()
 NEEDLING = PROTOCOLS["microneedling"]
@@ -100,7 +101,7 @@ def test_an_active_is_refused_through_its_last_day_and_allowed_the_day_after(
     for day in (last_day - 1, last_day):
         problem = misfit_on_day(protocol, serum, day)
         assert problem is not None, (slug, active, day)
-        assert f"up to and including day {last_day}" in problem
+        assert f"up to and including {day_words(last_day)}" in problem
     assert misfit_on_day(protocol, serum, last_day + 1) is None
 
 
@@ -108,7 +109,7 @@ def test_the_reason_names_the_active_and_the_rule():
     problem = misfit_on_day(NEEDLING, RETINOL_SERUM, 0)
     assert problem == (
         "contains retinoid, and retinoids and vitamin C (L-ascorbic acid) serums are avoided "
-        "up to and including day 7"
+        "up to and including the 7th day after treatment"
     )
 
 

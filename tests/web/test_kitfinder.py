@@ -46,8 +46,8 @@ def test_plan_page_shows_kit_avoid_list_and_today(client, seeded):
     html = response.get_data(as_text=True)
     assert "Micro-needling Recovery Kit" in html
     assert "What to avoid" in html
-    assert "Today is day 3" in html
-    assert 'aria-current="date"' in html and "Today: day 3" in html
+    assert "Today: Day 4 of 15" in html  # the day of treatment is day 1 for patients
+    assert 'aria-current="date"' in html and '<span class="badge today-badge">Today</span>' in html
     assert "£53.55" in html
 
 
@@ -82,7 +82,7 @@ def test_after_the_treatment_a_bar_still_gives_the_aftercare_and_says_call_today
     ).get_data(as_text=True)
     assert "Please tell the clinic today" in html and 'href="tel:' in html
     assert "not offered during pregnancy" in html
-    assert "Today is day 3" in html and "What to avoid" in html
+    assert "Today: Day 4 of 15" in html and "What to avoid" in html
     assert "Retinoids, leave-on salicylic acid (BHA) and hydroquinone" in html
     assert "Add kit to basket" in html or "Add these products" in html
 

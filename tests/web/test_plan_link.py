@@ -67,7 +67,7 @@ def test_the_link_shows_the_plan_to_any_browser_and_survives_a_reload(app, clien
         response = visitor.get(path)
         assert response.status_code == 200
         html = response.get_data(as_text=True)
-        assert "Micro-needling" in html and "Today is day 3" in html
+        assert "Micro-needling" in html and "Today: Day 4 of 15" in html
         assert "Please tell the clinic today" in html  # the pregnancy answer travelled too
 
 

@@ -199,7 +199,7 @@ def test_plans_show_todays_step_from_the_aftercare_engine(client, login, patient
     make_plan(patient, treatment, treated_on=date.today() - timedelta(days=1), pregnant=False)
     login(patient)
     html = client.get("/account/plans").get_data(as_text=True)
-    assert f"Today is day 1 of {protocol.last_day}" in html
+    assert f"Today: Day 2 of {protocol.last_day + 1}" in html  # day 1 is the treatment day
     assert "Today, use" in html
     entry = accounts.list_plans(patient.id, date.today())[0]
     assert entry.use, "the engine gives day 1 something to use"
@@ -228,13 +228,14 @@ def test_overview_counts_orders_and_shows_only_running_plans(client, login, pati
     assert summary.orders_count == 1
     assert [p.day for p in summary.plans] == [2]
     html = client.get("/account").get_data(as_text=True)
-    assert "Today is day 2" in html
+    assert f"Today: Day 3 of {protocol.last_day + 1}" in html
 
 
-def test_a_plan_without_protocol_data_shows_the_day_number(client, login, patient):
+def test_a_plan_without_protocol_data_says_which_day_it_is_in_words(client, login, patient):
     make_plan(patient, make_treatment(), treated_on=date.today() - timedelta(days=3))
     login(patient)
-    assert "Today is day 3." in client.get("/account/plans").get_data(as_text=True)
+    html = client.get("/account/plans").get_data(as_text=True)
+    assert "Today is the 3rd day after treatment." in html
 
 
 def test_plans_page_queries_stay_constant(client, login, patient, count_queries):

@@ -71,7 +71,7 @@ def test_retinol_in_a_day_0_needling_kit_is_refused_with_the_reason(client, shop
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Retinol Night Serum cannot be added: it contains retinoid" in html
-    assert "up to and including day 7" in html
+    assert "up to and including the 7th day after treatment" in html
     assert "retinol-night-serum" not in [i.product.slug for i in latest_recommendation().items]
 
 
