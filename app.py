@@ -177,7 +177,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     """Make money formatting and shop details available to every template."""
     from shop import labels
-    from shop.aftercare import today, wording
+    from shop.aftercare import today, vocabulary, wording
     from shop.money import format_pence
 
     app.jinja_env.filters["money"] = lambda pence: format_pence(
@@ -196,6 +196,7 @@ def register_template_helpers(app: Flask) -> None:
         day_words=wording.day_words,
         plan_day_label=wording.plan_day_label,
         today_step=today.today_step,
+        warning_signs=vocabulary.warning_signs,
     )
     app.jinja_env.filters["long_date"] = wording.long_date
     app.jinja_env.filters["sentence_start"] = wording.sentence_start

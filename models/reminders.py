@@ -39,6 +39,7 @@ class ReminderSubscription(db.Model):
             name="live_has_address",
         ),
         Index("ix_reminder_subscription_status", "status"),
+        Index("ix_reminder_subscription_saved_plan_id", "saved_plan_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,6 +48,10 @@ class ReminderSubscription(db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     # Path of the plan on this shop (the private plan link or a saved plan), for the emails.
     plan_path: Mapped[str | None] = mapped_column(Text)
+    # The saved plan reminded of, if it is one: deleting the plan ends its reminders.
+    saved_plan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("saved_plan.id", ondelete="CASCADE")
+    )
     confirm_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     consent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -23,6 +23,7 @@ def upgrade():
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=True),
     sa.Column('plan_path', sa.Text(), nullable=True),
+    sa.Column('saved_plan_id', sa.Integer(), nullable=True),
     sa.Column('confirm_token_hash', sa.String(length=64), nullable=False),
     sa.Column('consent_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -30,11 +31,13 @@ def upgrade():
     sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint("status IN ('pending', 'confirmed', 'unsubscribed', 'finished')", name=op.f('ck_reminder_subscription_status_known')),
     sa.CheckConstraint("status NOT IN ('pending', 'confirmed') OR (email IS NOT NULL AND plan_path IS NOT NULL)", name=op.f('ck_reminder_subscription_live_has_address')),
+    sa.ForeignKeyConstraint(['saved_plan_id'], ['saved_plan.id'], name=op.f('fk_reminder_subscription_saved_plan_id_saved_plan'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reminder_subscription')),
     sa.UniqueConstraint('confirm_token_hash', name=op.f('uq_reminder_subscription_confirm_token_hash'))
     )
     with op.batch_alter_table('reminder_subscription', schema=None) as batch_op:
         batch_op.create_index('ix_reminder_subscription_status', ['status'], unique=False)
+        batch_op.create_index('ix_reminder_subscription_saved_plan_id', ['saved_plan_id'], unique=False)
 
     op.create_table('reminder_milestone',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -35,7 +35,7 @@ from shop.account.forms import (
 )
 from shop.basket.session import absorb_guest_basket, current_store
 from shop.ratelimits import login_limits, password_reset_limits, registration_limits
-from shop.services import accounts
+from shop.services import accounts, plan_calendar
 from shop.services.accounts import AccountError, AccountInactive, InvalidResetToken, PlanSourceGone
 from shop.services.basket import BasketError
 
@@ -72,7 +72,7 @@ def _sign_in(user: User, remember: bool = False) -> None:
 
 
 # Pages that show a saved plan's health answers: kept out of referrers and search engines too.
-_SAVED_PLAN_ENDPOINTS = {"account.saved_plan", "account.buy_again"}
+_SAVED_PLAN_ENDPOINTS = {"account.saved_plan", "account.buy_again", "account.saved_plan_calendar"}
 
 
 @blueprint.after_request
@@ -322,6 +322,26 @@ def _saved_plan_page(plan_id: int, status: int = 200, buy_problem: str | None = 
 def saved_plan(plan_id: int):
     """One saved plan in full: the kept products and their days, print, and buy again."""
     return _saved_plan_page(plan_id)
+
+
+@blueprint.get("/plans/<int:plan_id>.ics")
+@login_required
+def saved_plan_calendar(plan_id: int):
+    """The saved plan's key days as a calendar file (all-day events); 404 for anyone else's."""
+    try:
+        full = accounts.saved_plan_in_full(current_user.id, plan_id, clock.today())
+    except accounts.SavedPlanNotFound:
+        abort(404, description="You have no saved plan at that address.")
+    if full.plan is None:
+        abort(404, description="This plan has no day-by-day steps to put in a calendar.")
+    config = current_app.config
+    link = config["PUBLIC_BASE_URL"] + url_for("account.saved_plan", plan_id=plan_id)
+    body = plan_calendar.plan_calendar(full.plan, link, config["CLINIC_PHONE"], clock.utc_now())
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": 'attachment; filename="aftercare-plan.ics"'},
+    )
 
 
 @blueprint.post("/plans/<int:plan_id>/buy-again")

@@ -250,6 +250,15 @@ def concern_symptoms(treatment: str | None) -> tuple[tuple[str, str, str, bool],
     return tuple(symptom for symptom in CONCERN_SYMPTOMS if injectable or not symptom[3])
 
 
+def warning_signs(treatment: str | None) -> dict[str, tuple[str, ...]]:
+    """Return the red-flag signs for a treatment by urgency ("emergency": 999, "urgent": call)."""
+    signs: dict[str, tuple[str, ...]] = {"emergency": (), "urgent": ()}
+    for _, text, urgency, _ in concern_symptoms(treatment):
+        if urgency in signs:
+            signs[urgency] += (text,)
+    return signs
+
+
 def concern_urgency(codes: tuple[str, ...] | list[str] | set[str] | frozenset[str]) -> str:
     """Return the most pressing urgency among ticked symptom codes ("routine" for none)."""
     ticked = {code: urgency for code, _, urgency, _ in CONCERN_SYMPTOMS if code in codes}

@@ -166,4 +166,4 @@ def saved_plan_concern(plan_id: int):
     source = concerns.source_for_saved_plan(current_user.id, plan_id)
     if source is None:
         abort(404, description="You have no saved plan at that address.")
-    return _concern_form(source, url_for("account.plans"))
+    return _concern_form(source, url_for("account.saved_plan", plan_id=plan_id))

@@ -14,14 +14,16 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     url_for,
 )
+from flask_login import current_user, login_required
 
 from shop import clock
 from shop.extensions import csrf, limiter
 from shop.ratelimits import form_limits
 from shop.reminders.forms import ConfirmForm, ReminderForm
-from shop.services import plan_links, reminders
+from shop.services import accounts, plan_links, reminders
 from shop.services.plan_links import PlanLinkExpired, PlanLinkInvalid
 from shop.services.reminders import ReminderError, ReminderLinkExpired, ReminderLinkNotFound
 
@@ -46,18 +48,12 @@ def private_page(response):
     return response
 
 
-@blueprint.post("/plans/<token>/reminders")
-@plan_link_limit
-@subscribe_limits
-def subscribe(token: str):
-    """Take the address and consent for a plan link's reminders, then email the confirmation."""
-    today = clock.today()
-    try:
-        _, result = plan_links.open_plan_link(token, today)
-    except PlanLinkExpired:
-        abort(410, "This plan link has expired. You can make a new plan in the kit finder.")
-    except PlanLinkInvalid:
-        abort(404)
+def _subscribe(plan, plan_path: str, calendar_url: str, today, saved_plan_id: int | None = None):
+    """Take the address and consent for `plan`'s reminders, then email the confirmation.
+
+    On success back to the plan (where the message shows, at its top); otherwise the box again
+    with what was wrong, 422, nothing stored.
+    """
     form = ReminderForm()
     problem = None
     if form.validate_on_submit():
@@ -65,9 +61,10 @@ def subscribe(token: str):
             reminders.subscribe(
                 form.email.data,
                 bool(form.consent.data),
-                result.plan,
-                url_for("kitfinder.plan_link", token=token),
+                plan,
+                plan_path,
                 today,
+                saved_plan_id=saved_plan_id,
             )
         except ReminderError as error:
             problem = str(error)
@@ -77,14 +74,56 @@ def subscribe(token: str):
                 "until you open it.",
                 "success",
             )
-            # To the top of the plan, where the message shows.
-            return redirect(url_for("kitfinder.plan_link", token=token), 303)
+            return redirect(plan_path, 303)
     return render_template(
         "reminders/subscribe.html",
         reminder_form=form,
         problem=problem,
-        plan_url=url_for("kitfinder.plan_link", token=token),
+        plan_url=plan_path,
+        reminders_action=request.path,
+        calendar_url=calendar_url,
     ), 422
+
+
+@blueprint.post("/plans/<token>/reminders")
+@plan_link_limit
+@subscribe_limits
+def subscribe(token: str):
+    """Reminders for a private plan link's key days."""
+    today = clock.today()
+    try:
+        _, result = plan_links.open_plan_link(token, today)
+    except PlanLinkExpired:
+        abort(410, "This plan link has expired. You can make a new plan in the kit finder.")
+    except PlanLinkInvalid:
+        abort(404)
+    return _subscribe(
+        result.plan,
+        url_for("kitfinder.plan_link", token=token),
+        url_for("kitfinder.plan_calendar_file", token=token),
+        today,
+    )
+
+
+@blueprint.post("/account/plans/<int:plan_id>/reminders")
+@login_required
+@subscribe_limits
+def saved_plan_subscribe(plan_id: int):
+    """Reminders for one of the signed-in customer's saved plans (404 for anyone else's)."""
+    today = clock.today()
+    try:
+        full = accounts.saved_plan_in_full(current_user.id, plan_id, today)
+    except accounts.SavedPlanNotFound:
+        abort(404, description="You have no saved plan at that address.")
+    if full.plan is None:
+        abort(404, description="This plan has no day-by-day steps to remind you of.")
+    return _subscribe(
+        full.plan,
+        url_for("account.saved_plan", plan_id=plan_id),
+        url_for("account.saved_plan_calendar", plan_id=plan_id),
+        today,
+        saved_plan_id=plan_id,
+    )
 
 
 def _confirmation_or_abort(token: str):

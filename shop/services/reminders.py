@@ -87,7 +87,14 @@ def _confirm_max_age() -> timedelta:
     return timedelta(seconds=current_app.config["EMAIL_CONFIRMATION_MAX_AGE"])
 
 
-def subscribe(email: str, consent: bool, plan: Plan, plan_path: str, today: date) -> None:
+def subscribe(
+    email: str,
+    consent: bool,
+    plan: Plan,
+    plan_path: str,
+    today: date,
+    saved_plan_id: int | None = None,
+) -> None:
     """Keep the plan's coming key days for `email` and send a link to confirm it; commits.
 
     `plan_path` is the plan's address on this shop (`/plans/<token>` for a private plan link,
@@ -114,6 +121,7 @@ def subscribe(email: str, consent: bool, plan: Plan, plan_path: str, today: date
             status="pending",
             email=address,
             plan_path=plan_path,
+            saved_plan_id=saved_plan_id,
             confirm_token_hash=hash_token(token),
             consent_at=now,
             created_at=now,

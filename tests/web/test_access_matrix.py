@@ -20,7 +20,7 @@ from models import Order, OrderLine, SavedPlan, User, db
 from models.people import ROLE_GRANTS
 from shop.extensions import limiter
 from tests.conftest import log_in
-from tests.factories import DEFAULT_PASSWORD, make_product, make_treatment
+from tests.factories import DEFAULT_PASSWORD, make_product, make_treatment_with_protocol
 
 # --- the access table -----------------------------------------------------------------------
 
@@ -48,6 +48,7 @@ ACCESS: dict[str, str] = {
     "kitfinder.plan_calendar_file": PUBLIC,  # whoever holds the link's token
     # reminder emails: whoever holds the plan link, the confirmation or the unsubscribe link
     "reminders.subscribe": PUBLIC,
+    "reminders.saved_plan_subscribe": OWNER,
     "reminders.confirm_page": PUBLIC,
     "reminders.confirm": PUBLIC,
     "reminders.unsubscribe_page": PUBLIC,
@@ -91,6 +92,7 @@ ACCESS: dict[str, str] = {
     "account.delete_plan": OWNER,
     "account.saved_plan": OWNER,
     "account.buy_again": OWNER,
+    "account.saved_plan_calendar": OWNER,
     "account.change_password": SIGNED_IN,
     "account.data": SIGNED_IN,
     "account.export": SIGNED_IN,
@@ -197,7 +199,7 @@ def world(app_ctx) -> World:
     )
     plan = SavedPlan(
         user_id=customer.id,
-        treatment_id=make_treatment().id,
+        treatment_id=make_treatment_with_protocol().id,
         treated_on=date.today(),
         fitzpatrick=2,
     )

@@ -158,6 +158,7 @@ def test_the_treatment_page_words_windows_without_a_date(client, seeded):
 def test_the_plan_keeps_the_clinic_phone_and_when_to_call(client, app, seeded):
     html = _text(_plan_html(client, date(2026, 11, 30)))
     assert "When to call the clinic" in html and app.config["CLINIC_PHONE"] in html
-    assert "Call 999" in html
+    assert "Call 999" in html and "Difficulty breathing" in html
+    assert "Any change in your vision" not in html  # a sign after injections only
     filler = _text(_plan_html(client, date(2026, 12, 2), treatment="dermal-filler"))
-    assert "white, grey or dusky" in filler and "any change in your vision" in filler
+    assert "white, grey, blue or dusky" in filler and "Any change in your vision" in filler

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from models import BasketItem, Kit, Product, SavedPlan, SavedPlanLine, StockLot, db
 from shop.account.forms import SAVE_PLAN_CONSENT
 from shop.aftercare import Screening
+from shop.aftercare.wording import sentence_start, window_words
 from shop.services.basket import price_basket
 
 TREATED_ON = date.today() - timedelta(days=3)
@@ -179,8 +180,9 @@ def test_the_full_plan_shows_the_kept_products_and_their_days(client, saved):
     assert kit.name in page
     for line in saved.lines:
         assert line.product.name in page
-        assert f"Day {line.use_from_day} to day {line.use_until_day}" in page
-    assert "Today is day 3" in page and "Day by day" in page
+        window = window_words(line.use_from_day, line.use_until_day, saved.treated_on)
+        assert sentence_start(window) in page
+    assert "Day 4 of" in page and "Day by day" in page
     assert "Print this plan" in page and "Buy again" in page
     assert "Protocol version" in page
 
@@ -351,3 +353,74 @@ def test_erasure_removes_the_kept_products_too(client, saved):
     assert response.status_code == 302
     assert _count(SavedPlan) == 0 and _count(SavedPlanLine) == 0
     assert _count(Product) > 0
+
+
+# --- calendar, reminders and concerns of a saved plan ----------------------------------------
+
+
+def test_the_saved_plan_offers_its_calendar_reminders_and_concern_form(client, saved):
+    page = client.get(f"/account/plans/{saved.id}").get_data(as_text=True)
+    assert f'href="/account/plans/{saved.id}.ics"' in page
+    assert f'action="/account/plans/{saved.id}/reminders"' in page
+    assert f'href="/account/plans/{saved.id}/concern"' in page
+
+
+def test_the_saved_plan_calendar_has_one_event_per_key_day(client, saved):
+    from icalendar import Calendar
+
+    from shop.services.accounts import saved_plan_in_full
+
+    response = client.get(f"/account/plans/{saved.id}.ics")
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    assert response.headers["Cache-Control"] == "no-store"
+    events = Calendar.from_ical(response.data).walk("VEVENT")
+    full = saved_plan_in_full(saved.user_id, saved.id, date.today())
+    assert [e.decoded("DTSTART") for e in events] == [c.date for c in full.plan.changes()]
+    assert f"/account/plans/{saved.id}" in str(events[0].get("URL"))
+
+
+def test_someone_elses_saved_plan_calendar_and_reminders_are_404(client, saved, login):
+    from models import ReminderSubscription
+
+    login(make_user(email="someone.else@example.com"))
+    assert client.get(f"/account/plans/{saved.id}.ics").status_code == 404
+    response = client.post(
+        f"/account/plans/{saved.id}/reminders", data={"email": "x@example.com", "consent": "y"}
+    )
+    assert response.status_code == 404
+    assert _count(ReminderSubscription) == 0
+
+
+def test_reminders_of_a_saved_plan_need_consent_and_end_with_the_plan(client, saved):
+    from models import ReminderMilestone, ReminderSubscription
+
+    path = f"/account/plans/{saved.id}/reminders"
+    refused = client.post(path, data={"email": "pat.saved@example.com"})
+    assert refused.status_code == 422 and "Tick the box" in refused.get_data(as_text=True)
+    assert _count(ReminderSubscription) == 0
+    response = client.post(path, data={"email": "pat.saved@example.com", "consent": "y"})
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/account/plans/{saved.id}"
+    subscription = db.session.execute(select(ReminderSubscription)).scalar_one()
+    assert subscription.saved_plan_id == saved.id
+    assert subscription.plan_path == f"/account/plans/{saved.id}"
+    assert _count(ReminderMilestone) > 0
+    deleted = client.post(f"/account/plans/{saved.id}/delete")
+    assert deleted.status_code == 302
+    assert _count(ReminderSubscription) == 0 and _count(ReminderMilestone) == 0
+
+
+def test_reminders_of_a_saved_plan_to_another_address_are_exported_and_erased(client, saved):
+    from models import ReminderSubscription
+
+    client.post(
+        f"/account/plans/{saved.id}/reminders",
+        data={"email": "other.inbox@example.com", "consent": "y"},
+    )
+    exported = client.get("/account/data/export").get_json()
+    assert [s["email"] for s in exported["reminder_subscriptions"]] == ["other.inbox@example.com"]
+    response = client.post(
+        "/account/data/delete", data={"password": DEFAULT_PASSWORD, "understood": "y"}
+    )
+    assert response.status_code == 302
+    assert _count(ReminderSubscription) == 0

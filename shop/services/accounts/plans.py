@@ -7,10 +7,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
-from models import SavedPlan, SavedPlanLine, Treatment, User, db
+from models import (
+    ReminderMilestone,
+    ReminderSent,
+    ReminderSubscription,
+    SavedPlan,
+    SavedPlanLine,
+    Treatment,
+    User,
+    db,
+)
 from shop import clock
 from shop.aftercare import Catalogue, Profile, ProtocolError, Screening, protocol_from_dict
 from shop.aftercare import plan as build_plan
@@ -223,6 +232,25 @@ def stored_screening(plan: SavedPlan) -> Screening:
         return Screening()
 
 
+def forget_reminders(condition) -> None:
+    """Delete the reminder subscriptions matching `condition`, with their schedule and sent marks.
+
+    Runs inside the caller's unit of work; bulk deletes, so the number of subscriptions does not
+    change the number of statements.
+    """
+    subscription_ids = select(ReminderSubscription.id).where(condition)
+    db.session.execute(
+        delete(ReminderSent).where(ReminderSent.subscription_id.in_(subscription_ids))
+    )
+    db.session.execute(
+        delete(ReminderMilestone).where(ReminderMilestone.subscription_id.in_(subscription_ids))
+    )
+    db.session.execute(
+        delete(ReminderSubscription).where(ReminderSubscription.id.in_(subscription_ids)),
+        execution_options={"synchronize_session": False},
+    )
+
+
 def delete_plan(user_id: int, plan_id: int) -> bool:
     """Delete one of the user's own plans; return False when there is no such plan of theirs."""
     plan = db.session.execute(
@@ -231,6 +259,7 @@ def delete_plan(user_id: int, plan_id: int) -> bool:
     if plan is None:
         return False
     with unit_of_work():
+        forget_reminders(ReminderSubscription.saved_plan_id == plan.id)
         db.session.delete(plan)
     return True
 

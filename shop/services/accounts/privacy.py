@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, delete, false, func, or_, select
+from sqlalchemy import Text, cast, false, func, or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash
 
@@ -33,7 +33,7 @@ from shop import clock
 from shop.services import plan_links
 from shop.services.accounts.auth import ACCOUNT_EMAIL_KINDS
 from shop.services.accounts.errors import AccountError, InvalidCredentials
-from shop.services.accounts.plans import plans_with_treatments
+from shop.services.accounts.plans import forget_reminders, plans_with_treatments
 from shop.services.concerns import delete_photos, photo_path
 from shop.services.unit_of_work import unit_of_work
 
@@ -138,7 +138,7 @@ def export_data(user_id: int) -> dict[str, Any]:
     basket = (
         db.session.execute(select(BasketItem).where(BasketItem.user_id == user.id)).scalars().all()
     )
-    reminder_subscriptions = _reminder_subscriptions(user.email, email_confirmed)
+    reminder_subscriptions = _reminder_subscriptions(user, email_confirmed)
     queued_days: dict[int, list[int]] = {sub.id: [] for sub in reminder_subscriptions}
     for subscription_id, day in db.session.execute(
         select(ReminderSent.subscription_id, ReminderSent.day)
@@ -309,15 +309,26 @@ def export_data(user_id: int) -> dict[str, Any]:
     }
 
 
-def _reminder_subscriptions(email: str, email_confirmed: bool) -> list[ReminderSubscription]:
-    """Return the reminder subscriptions still holding this address (once it is confirmed)."""
+def _reminder_subscriptions(user: User, email_confirmed: bool) -> list[ReminderSubscription]:
+    """Return the user's reminder subscriptions: of their saved plans, or to their confirmed
+    address."""
     return list(
         db.session.execute(
             select(ReminderSubscription)
-            .where(_same_email(ReminderSubscription.email, email, email_confirmed))
+            .where(_reminders_of(user, email_confirmed))
             .options(selectinload(ReminderSubscription.milestones))
             .order_by(ReminderSubscription.created_at)
         ).scalars()
+    )
+
+
+def _reminders_of(user: User, email_confirmed: bool):
+    """The condition that picks the user's reminder subscriptions (export and erasure)."""
+    return or_(
+        _same_email(ReminderSubscription.email, user.email, email_confirmed),
+        ReminderSubscription.saved_plan_id.in_(
+            select(SavedPlan.id).where(SavedPlan.user_id == user.id)
+        ),
     )
 
 
@@ -464,16 +475,9 @@ def erase_account(user_id: int, password: str) -> None:
         ).scalars():
             db.session.delete(email_row)
 
-        # Reminders to the address stop, and their schedule and link to the plan go with them.
-        subscriptions = _reminder_subscriptions(email, email_confirmed)
-        if subscriptions:
-            db.session.execute(
-                delete(ReminderSent).where(
-                    ReminderSent.subscription_id.in_([sub.id for sub in subscriptions])
-                )
-            )
-        for subscription in subscriptions:
-            db.session.delete(subscription)
+        # Reminders to the address, or of the account's saved plans, stop, and their schedule
+        # and link to the plan go with them.
+        forget_reminders(_reminders_of(user, email_confirmed))
 
         for item in db.session.execute(
             select(BasketItem).where(BasketItem.user_id == user.id)
