@@ -48,6 +48,15 @@ def security_headers(app: Flask) -> dict[str, str]:
     return headers
 
 
+def keep_private(response: Response) -> Response:
+    """Mark a page that shows a private link's content or health data: no cache keeps it, no
+    referrer carries its address on, and no search engine indexes it."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
 def current_request_id() -> str:
     """Return the id of the request being handled (made on first use), or "-" outside one."""
     if not has_request_context():

@@ -35,6 +35,7 @@ from shop.account.forms import (
 )
 from shop.basket.session import absorb_guest_basket, current_store
 from shop.ratelimits import login_limits, password_reset_limits, registration_limits
+from shop.security import keep_private
 from shop.services import accounts, plan_calendar
 from shop.services.accounts import AccountError, AccountInactive, InvalidResetToken, PlanSourceGone
 from shop.services.basket import BasketError
@@ -81,8 +82,7 @@ def keep_out_of_caches(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     if request.endpoint in _SAVED_PLAN_ENDPOINTS:
         # As on the private plan link: its error pages too (404 for someone else's plan).
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+        keep_private(response)
     return response
 
 

@@ -24,6 +24,7 @@ from shop.aftercare.vocabulary import concern_urgency
 from shop.concerns.forms import ConcernForm
 from shop.extensions import limiter
 from shop.ratelimits import form_limits
+from shop.security import keep_private
 from shop.services import concerns
 from shop.services.concerns import ConcernError, ConcernInput, ConcernSource
 from shop.services.plan_links import PlanLinkExpired, PlanLinkInvalid
@@ -48,10 +49,7 @@ SENT_KEY = "concern_sent"
 @blueprint.after_request
 def private_page(response):
     """Keep tokens and what the patient wrote out of caches, referrers and search engines."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return response
+    return keep_private(response)
 
 
 @blueprint.errorhandler(413)

@@ -22,6 +22,7 @@ from shop import clock
 from shop.aftercare.timeline import Phase, TimelineDay, group_into_phases
 from shop.extensions import limiter
 from shop.kitfinder.forms import KitFinderForm
+from shop.security import keep_private
 from shop.services import catalogue, plan_calendar, plan_links
 from shop.services.plan_links import PlanLinkExpired, PlanLinkInvalid
 from shop.services.plans import PlanRequest
@@ -43,9 +44,7 @@ def private_plan_link(response):
     """Keep a plan link's token out of caches, referrers and search engines, as /r/ pages do."""
     # Runs for its error pages too (404, 410, 429): they carry the token in their address.
     if request.endpoint in PRIVATE_ENDPOINTS:
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+        keep_private(response)
     return response
 
 

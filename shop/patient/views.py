@@ -21,6 +21,7 @@ from shop import clock
 from shop.basket.session import current_store
 from shop.extensions import limiter
 from shop.patient.forms import AcknowledgeForm, BuyForm
+from shop.security import keep_private
 from shop.services import recommendations
 from shop.services.basket import BasketError
 from shop.services.recommendations import LinkGone, LinkNotFound, RecommendationError
@@ -39,10 +40,7 @@ link_limit = limiter.shared_limit(
 @blueprint.after_request
 def private_page(response):
     """Keep the token out of caches, referrers and search engines."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return response
+    return keep_private(response)
 
 
 def _unavailable(error: LookupError):

@@ -23,6 +23,7 @@ from shop import clock
 from shop.extensions import csrf, limiter
 from shop.ratelimits import form_limits
 from shop.reminders.forms import ConfirmForm, ReminderForm
+from shop.security import keep_private
 from shop.services import accounts, plan_links, reminders
 from shop.services.plan_links import PlanLinkExpired, PlanLinkInvalid
 from shop.services.reminders import ReminderError, ReminderLinkExpired, ReminderLinkNotFound
@@ -42,10 +43,7 @@ subscribe_limits = form_limits("REMINDER_SUBSCRIBE_RATE_LIMIT", "reminders")
 @blueprint.after_request
 def private_page(response):
     """Keep the tokens in these addresses out of caches, referrers and search engines."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return response
+    return keep_private(response)
 
 
 def _subscribe(plan, plan_path: str, calendar_url: str, today, saved_plan_id: int | None = None):

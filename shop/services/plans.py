@@ -14,6 +14,7 @@ from shop.aftercare import (
     CatalogueKit,
     CatalogueProduct,
     Plan,
+    PlanKit,
     Profile,
     Protocol,
     Screening,
@@ -21,6 +22,7 @@ from shop.aftercare import (
     protocol_from_dict,
     rules,
 )
+from shop.aftercare import KitItem as EngineKitItem
 from shop.services.catalogue import kit_price
 from shop.services.inventory import kit_availabilities, sellable_by_product
 
@@ -137,6 +139,31 @@ def engine_catalogue(today: date) -> tuple[Catalogue, dict[str, Product], dict[s
         Catalogue.of(engine_products, engine_kits),
         {p.slug: p for p in products},
         {k.slug: k for k in sellable_kits},
+    )
+
+
+def stored_kit(slug: str | None, name: str, price_pence: int, rows) -> PlanKit:
+    """Describe kept kit lines (a recommendation's or a saved plan's rows) as the engine's kit.
+
+    Each row has the product, quantity, days, reason, need id and optional flag it was kept with.
+    """
+    return PlanKit(
+        slug=slug,
+        name=name,
+        price_pence=price_pence,
+        items=tuple(
+            EngineKitItem(
+                slug=row.product.slug,
+                name=row.product.name,
+                quantity=row.quantity,
+                use_from_day=row.use_from_day,
+                use_until_day=row.use_until_day,
+                reason=row.reason,
+                need_id=row.need_id,
+                optional=row.optional,
+            )
+            for row in rows
+        ),
     )
 
 

@@ -10,11 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from models import Kit, KitItem, Product, SavedPlan, SavedPlanLine, Treatment, db
-from shop.aftercare import KitItem as EngineKitItem
 from shop.aftercare import Plan, PlanKit, Profile, ProtocolError, plan_with_kit
 from shop.services.accounts.plans import stored_screening
 from shop.services.basket import BasketError, BasketStore, item_key, price_basket
 from shop.services.catalogue import kit_price
+from shop.services.plans import stored_kit
 from shop.services.protocols import advice_protocol
 
 
@@ -92,34 +92,17 @@ def saved_plan_in_full(user_id: int, plan_id: int, today: date) -> SavedPlanInFu
     The products are the ones kept with the plan, priced as now. Raises SavedPlanNotFound
     when the plan is not theirs.
     """
-    saved, treatment, stored_kit = _load(user_id, plan_id)
+    saved, treatment, kept_kit = _load(user_id, plan_id)
     lines = list(saved.lines)
-    kit = _same_kit(stored_kit, lines)
+    kit = _same_kit(kept_kit, lines)
     if kit is not None:
         price, kit_name = kit_price(kit).price_pence, kit.name
     else:
         price = sum(line.product.price_pence * line.quantity for line in lines)
-        kit_name = stored_kit.name if stored_kit is not None else f"Your {treatment.name} kit"
+        kit_name = kept_kit.name if kept_kit is not None else f"Your {treatment.name} kit"
     engine_kit = None
     if lines:
-        engine_kit = PlanKit(
-            slug=saved.kit_slug,
-            name=kit_name,
-            price_pence=price,
-            items=tuple(
-                EngineKitItem(
-                    slug=line.product.slug,
-                    name=line.product.name,
-                    quantity=line.quantity,
-                    use_from_day=line.use_from_day,
-                    use_until_day=line.use_until_day,
-                    reason=line.reason,
-                    need_id=line.need_id,
-                    optional=line.optional,
-                )
-                for line in lines
-            ),
-        )
+        engine_kit = stored_kit(saved.kit_slug, kit_name, price, lines)
     engine_plan = None
     if treatment.protocol:
         try:
@@ -163,7 +146,7 @@ def buy_again(user_id: int, plan_id: int, store: BasketStore, today: date) -> Sa
     quantities; other lines stay. Raises SavedPlanNotFound, or BasketError naming what is no
     longer on sale or out of stock (the basket is not changed then).
     """
-    saved, _treatment, stored_kit = _load(user_id, plan_id)
+    saved, _treatment, kept_kit = _load(user_id, plan_id)
     lines = list(saved.lines)
     if not lines:
         raise BasketError("This plan has no products to buy.")
@@ -174,7 +157,7 @@ def buy_again(user_id: int, plan_id: int, store: BasketStore, today: date) -> Sa
             f"{_names(gone)} {verb} no longer on sale, so nothing was added to your basket. "
             "Please ask the clinic what to use instead."
         )
-    kit = _same_kit(stored_kit, lines)
+    kit = _same_kit(kept_kit, lines)
     wanted: dict[str, int] = {}
     if kit is not None:
         wanted[item_key("kit", kit.id)] = 1

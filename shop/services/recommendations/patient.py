@@ -9,10 +9,10 @@ from sqlalchemy import update
 
 from models import Product, Recommendation, db
 from shop import clock
-from shop.aftercare import KitItem as EngineKitItem
-from shop.aftercare import Plan, PlanKit, plan_with_kit, rules
+from shop.aftercare import Plan, plan_with_kit, rules
 from shop.services.basket import BasketError, BasketStore, item_key, price_basket
 from shop.services.catalogue import kit_price
+from shop.services.plans import stored_kit
 from shop.services.recommendations.links import resolve_link
 from shop.services.recommendations.records import RecommendationError, advice_inputs
 from shop.services.unit_of_work import unit_of_work
@@ -110,24 +110,7 @@ def patient_plan(rec: Recommendation, today: date) -> PatientPlan:
         kit_name = rec.kit.name
     kit = None
     if lines:
-        kit = PlanKit(
-            slug=rec.kit.slug if rec.kit is not None else None,
-            name=kit_name,
-            price_pence=price,
-            items=tuple(
-                EngineKitItem(
-                    slug=item.product.slug,
-                    name=item.product.name,
-                    quantity=item.quantity,
-                    use_from_day=item.use_from_day,
-                    use_until_day=item.use_until_day,
-                    reason=item.reason,
-                    need_id=item.need_id,
-                    optional=item.optional,
-                )
-                for item in rec.items
-            ),
-        )
+        kit = stored_kit(rec.kit.slug if rec.kit is not None else None, kit_name, price, rec.items)
     engine_plan = plan_with_kit(protocol, profile, screening, rec.treated_on, today, kit)
     can_buy = bool(lines and all(line.product.is_active for line in lines))
     return PatientPlan(
