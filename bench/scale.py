@@ -1,0 +1,387 @@
+"""Measure each page's SQL statements and median time on the demo shop, then on a grown shop.
+
+Run: .venv/bin/python bench/scale.py [--products 5000] [--kits 200] [--orders 50000]
+         [--repeat 15] [--database-url postgresql://...]
+The demo catalogue (about 30 products) is measured first; the same database is then grown
+through the shop's own models to the given size and measured again. Without --database-url
+it uses a throw-away SQLite file; a PostgreSQL URL must name an empty database it may fill.
+It prints one table and whether each target is met: every page within 1.25x of its time at
+the demo size, and the plan API under 50 ms at the grown size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import event, insert, select
+
+from app import create_app
+from models import (
+    Kit,
+    KitItem,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Payment,
+    Product,
+    ProductSkinType,
+    StockLot,
+    StockMovement,
+    Treatment,
+    User,
+    db,
+)
+from models.catalogue import kit_treatments
+from shop.aftercare.vocabulary import CONCERNS, SKIN_TYPES
+
+# Pages whose time must not grow with the shop, as (label, path); {today} is filled in.
+STOREFRONT = (
+    "/",
+    "/products",
+    "/products?category=sunscreen&spf=50&sort=price-asc",
+    "/products/umbra-sheer-mineral-fluid-spf50",
+    "/kits",
+    "/kits/microneedling-recovery-kit",
+    "/treatments/microneedling",
+    "/kit-finder",
+)
+PLAN_API = "/api/v1/aftercare-plan?treatment=microneedling&treated_on={today}&fitzpatrick=5"
+STAFF = (
+    "/staff/",
+    "/staff/orders",
+    "/staff/products",
+    "/staff/kits",
+    "/staff/stock",
+    "/staff/reports",
+)
+RATIO_TARGET = 1.25
+PLAN_API_TARGET_MS = 50.0
+STAFF_EMAIL = "bench-staff@clinic.example"
+STAFF_PASSWORD = "Bench-pass-2026"
+BATCH = 2000
+
+# What a grown catalogue is made of: categories the engine looks at, with their attributes.
+KINDS = (
+    ("sunscreen", {"spf": 50, "uv_filter": "mineral", "days_per_unit": 30}),
+    ("sunscreen", {"spf": 30, "uv_filter": "chemical", "days_per_unit": 30}),
+    ("sunscreen", {"spf": 50, "uv_filter": "mineral", "tinted": True, "days_per_unit": 30}),
+    ("cleanser", {"days_per_unit": 45}),
+    ("moisturiser", {"days_per_unit": 40}),
+    ("balm", {"occlusive": True, "days_per_unit": 30}),
+    ("serum", {"actives": ["hyaluronic-acid"], "days_per_unit": 30}),
+    ("mist", {"days_per_unit": 30}),
+    ("makeup", {}),
+)
+
+
+def _chunks(rows: list[dict], size: int = BATCH):
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def _insert(model, rows: list[dict]) -> None:
+    """Insert many rows through the model's own table (its constraints and defaults)."""
+    for chunk in _chunks(rows):
+        db.session.execute(insert(model), chunk)
+
+
+def grow_catalogue(products: int, kits: int, rng: random.Random) -> list[int]:
+    """Add products (each with skin types, one lot and its receipt) and kits; return product ids."""
+    first = db.session.execute(select(db.func.coalesce(db.func.max(Product.id), 0))).scalar_one()
+    rows = []
+    for number in range(products):
+        category, attributes = KINDS[number % len(KINDS)]
+        rows.append(
+            {
+                "sku": f"SCALE-{number:06d}",
+                "slug": f"scale-{category}-{number:06d}",
+                "name": f"Scale {category.title()} {number:06d}",
+                "brand": f"Brand {number % 40:02d}",
+                "category": category,
+                "summary": "A product added to measure the shop at scale.",
+                "price_pence": 900 + rng.randrange(4000),
+                "fragrance_free": number % 5 != 0,
+                "non_comedogenic": number % 3 == 0,
+                "actives": [],
+                **attributes,
+            }
+        )
+    _insert(Product, rows)
+    ids = list(
+        db.session.execute(select(Product.id).where(Product.id > first).order_by(Product.id))
+        .scalars()
+        .all()
+    )
+    _insert(
+        ProductSkinType,
+        [
+            {"product_id": pid, "skin_type": SKIN_TYPES[(pid + k) % len(SKIN_TYPES)]}
+            for pid in ids
+            for k in range(2)
+        ],
+    )
+    expiry = date.today() + timedelta(days=500)
+    _insert(
+        StockLot,
+        [
+            {
+                "product_id": pid,
+                "lot_number": f"S{pid:07d}",
+                "expiry_date": expiry,
+                "quantity_on_hand": 40,
+                "quantity_reserved": 0,
+            }
+            for pid in ids
+        ],
+    )
+    lots = db.session.execute(
+        select(StockLot.id, StockLot.product_id).where(StockLot.product_id.in_(ids))
+    ).all()
+    _insert(
+        StockMovement,
+        [
+            {"lot_id": lot, "product_id": pid, "kind": "receipt", "quantity": 40}
+            for lot, pid in lots
+        ],
+    )
+    treatments = db.session.execute(select(Treatment.id)).scalars().all()
+    for number in range(kits):
+        kit = Kit(
+            slug=f"scale-kit-{number:04d}",
+            name=f"Scale Kit {number:04d}",
+            summary="A kit added to measure the shop at scale.",
+            price_rule="percent_off",
+            percent_off=10,
+            fitzpatrick_min=1 + number % 3,
+            fitzpatrick_max=4 + number % 3,
+            concerns=[CONCERNS[number % len(CONCERNS)]] if number % 2 else [],
+            is_active=True,
+        )
+        db.session.add(kit)
+        db.session.flush()
+        picked = rng.sample(ids, 4)
+        _insert(
+            KitItem,
+            [
+                {"kit_id": kit.id, "product_id": pid, "quantity": 1, "position": p}
+                for p, pid in enumerate(picked)
+            ],
+        )
+        db.session.execute(
+            insert(kit_treatments),
+            [{"kit_id": kit.id, "treatment_id": treatments[number % len(treatments)]}],
+        )
+    db.session.commit()
+    return ids
+
+
+def grow_orders(count: int, product_ids: list[int], rng: random.Random) -> None:
+    """Add `count` paid, collected or shipped orders spread over two years, one line each."""
+    statuses = ("paid", "completed", "completed", "shipped", "ready_for_collection")
+    now = datetime.now(UTC)
+    first = db.session.execute(select(db.func.coalesce(db.func.max(Order.id), 0))).scalar_one()
+    rows = []
+    for number in range(count):
+        placed = now - timedelta(minutes=rng.randrange(60 * 24 * 730))
+        status = statuses[number % len(statuses)]
+        fulfilment = "delivery" if status == "shipped" else "collect"
+        total = 1000 + rng.randrange(6000)
+        rows.append(
+            {
+                "reference": f"LS-SCALE{number:07d}",
+                "email": f"patient{number % 9000}@example.com",
+                "name": f"Patient {number % 9000}",
+                "fulfilment": fulfilment,
+                "status": status,
+                "payment_method": "card",
+                "subtotal_pence": total,
+                "delivery_pence": 0,
+                "total_pence": total,
+                "vat_pence": total // 6,
+                "refunded_pence": 0,
+                "currency": "GBP",
+                "placed_at": placed,
+                "paid_at": placed + timedelta(minutes=2),
+            }
+        )
+    _insert(Order, rows)
+    orders = db.session.execute(
+        select(Order.id, Order.total_pence, Order.placed_at)
+        .where(Order.id > first)
+        .order_by(Order.id)
+    ).all()
+    names = dict(db.session.execute(select(Product.id, Product.name)).all())
+    lines, events, payments = [], [], []
+    for order_id, total, placed in orders:
+        product_id = rng.choice(product_ids)
+        lines.append(
+            {
+                "order_id": order_id,
+                "kind": "product",
+                "product_id": product_id,
+                "name": names[product_id],
+                "quantity": 1,
+                "unit_price_pence": total,
+                "line_total_pence": total,
+                "vat_pence": total // 6,
+                "refunded_quantity": 0,
+            }
+        )
+        events.append(
+            {
+                "order_id": order_id,
+                "from_status": None,
+                "to_status": "pending_payment",
+                "note": "Placed",
+                "created_at": placed,
+            }
+        )
+        payments.append(
+            {
+                "order_id": order_id,
+                "provider": "stripe",
+                "amount_pence": total,
+                "currency": "GBP",
+                "status": "succeeded",
+                "created_at": placed,
+            }
+        )
+    _insert(OrderLine, lines)
+    _insert(OrderEvent, events)
+    _insert(Payment, payments)
+    db.session.commit()
+
+
+def staff_client(app):
+    """Return a test client signed in as a staff member, through the real sign-in form."""
+    from werkzeug.security import generate_password_hash
+
+    db.session.add(
+        User(
+            email=STAFF_EMAIL,
+            name="Bench Staff",
+            role="staff",
+            password_hash=generate_password_hash(STAFF_PASSWORD),
+        )
+    )
+    db.session.commit()
+    client = app.test_client()
+    response = client.post(
+        "/account/login", data={"email": STAFF_EMAIL, "password": STAFF_PASSWORD}
+    )
+    assert response.status_code in (302, 303), response.status_code
+    return client
+
+
+def measure(client, path: str, repeat: int) -> tuple[int, float]:
+    """Return (statements per request, median milliseconds) for one page."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    response = client.get(path)  # warm caches and templates
+    assert response.status_code == 200, (path, response.status_code)
+    event.listen(db.engine, "before_cursor_execute", count)
+    timings = []
+    try:
+        for _ in range(repeat):
+            started = time.perf_counter()
+            response = client.get(path)
+            timings.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (path, response.status_code)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements) // repeat, statistics.median(timings)
+
+
+def measure_all(public, staff, pages: list[str], repeat: int) -> dict[str, tuple[int, float]]:
+    """Measure every page with the client it needs, interleaving rounds to share any drift."""
+    results: dict[str, list[tuple[int, float]]] = {path: [] for path in pages}
+    rounds = 3
+    for _ in range(rounds):
+        for path in pages:
+            client = staff if path.startswith("/staff") else public
+            results[path].append(measure(client, path, max(1, repeat // rounds)))
+    return {
+        path: (runs[0][0], statistics.median(ms for _, ms in runs))
+        for path, runs in results.items()
+    }
+
+
+def main() -> int:
+    """Seed the demo shop, measure, grow it, measure again and print the table and targets."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=5000)
+    parser.add_argument("--kits", type=int, default=200)
+    parser.add_argument("--orders", type=int, default=50000)
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--database-url", default="")
+    args = parser.parse_args()
+    rng = random.Random(2026)
+    with tempfile.TemporaryDirectory() as folder:
+        url = args.database_url or f"sqlite:///{folder}/scale.sqlite3"
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": url,
+                "RATELIMIT_ENABLED": False,
+                "WTF_CSRF_ENABLED": False,
+                "DEMO_PASSWORD": STAFF_PASSWORD,
+            }
+        )
+        with app.app_context():
+            db.create_all()
+            seeded = app.test_cli_runner().invoke(args=["seed"])
+            assert seeded.exit_code == 0, seeded.output
+            public, staff = app.test_client(), staff_client(app)
+            today = date.today().isoformat()
+            pages = [*STOREFRONT, PLAN_API.format(today=today), *STAFF]
+            small_count = db.session.execute(select(db.func.count(Product.id))).scalar_one()
+            small = measure_all(public, staff, pages, args.repeat)
+            started = time.perf_counter()
+            ids = grow_catalogue(args.products, args.kits, rng)
+            grow_orders(args.orders, ids, rng)
+            built = time.perf_counter() - started
+            large = measure_all(public, staff, pages, args.repeat)
+            if args.database_url:
+                db.drop_all()
+    print(
+        f"Built {args.products} products, {args.kits} kits and {args.orders} orders "
+        f"in {built:.0f} s on {url.split(':', 1)[0]}."
+    )
+    big = f"{args.products + small_count} products, {args.orders} orders"
+    print(
+        f"| page | statements ({small_count} products) | statements ({big}) "
+        f"| median ms (small) | median ms (large) | ratio | target |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    missed = 0
+    for path in pages:
+        (q1, t1), (q2, t2) = small[path], large[path]
+        ratio = t2 / t1 if t1 else float("inf")
+        met = ratio <= RATIO_TARGET and q2 <= q1
+        if path.startswith("/api/"):
+            met = met and t2 < PLAN_API_TARGET_MS
+        missed += not met
+        print(
+            f"| `{path}` | {q1} | {q2} | {t1:.1f} | {t2:.1f} | {ratio:.2f} "
+            f"| {'met' if met else 'MISSED'} |"
+        )
+    print(
+        f"Targets: within {RATIO_TARGET}x of the small shop, same statement count, plan API "
+        f"under {PLAN_API_TARGET_MS:.0f} ms. {len(pages) - missed} of {len(pages)} met."
+    )
+    return 0 if missed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
