@@ -15,7 +15,10 @@ SLUG = Regexp(r"^[a-z0-9][a-z0-9-]*$", message="That is not a product or kit add
 
 def _plan_field() -> HiddenField:
     """The private plan link an addition comes from (checked, and ignored if not genuine)."""
-    return HiddenField("Plan", validators=[Optional(), Length(max=4000)])
+    return HiddenField(
+        "Plan",
+        validators=[Optional(), Length(max=4000, message="That is not a plan link of this shop.")],
+    )
 
 
 class AddToBasketForm(FlaskForm):

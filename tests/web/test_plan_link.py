@@ -333,3 +333,16 @@ def test_the_kept_plan_link_is_exported_readable_and_erased(client, login, seede
     db.session.expire_all()
     order = _order()
     assert order.plan_token is None and order.plan_link_consent_at is None
+
+
+def test_an_overlong_plan_value_is_refused_with_a_message_and_adds_nothing(client, seeded):
+    path = _plan_path(client)
+    page = client.get(path).get_data(as_text=True)
+    form = re.search(r'<form method="post" action="/basket/add"[^>]*>(.*?)</form>', page, re.S)
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form.group(1)))
+    fields["plan"] = "A" * 5000
+    response = client.post("/basket/add", data=fields)
+    assert response.status_code == 400
+    assert "That is not a plan link of this shop." in response.get_data(as_text=True)
+    with client.session_transaction() as session:
+        assert not session.get("basket") and "plan_token" not in session
