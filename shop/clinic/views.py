@@ -37,6 +37,7 @@ from shop.clinic.forms import (
     SwapForm,
 )
 from shop.forms import select_choices
+from shop.security import keep_private
 from shop.services import concerns, consultations, recommendations
 from shop.services.concerns import ConcernError
 from shop.services.consultations import ConsultationError
@@ -422,12 +423,6 @@ def recommendation_print(rec_id: int):
 # --- patients' concerns ------------------------------------------------------------------------
 
 
-def _private(response):
-    """A concern is health data: no browser or proxy may keep a copy of its pages."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @blueprint.get("/concerns")
 @clinician_required
 def concern_list():
@@ -441,7 +436,7 @@ def concern_list():
     listing = concerns.list_concerns(
         list_filter, int(page), current_app.config["CONCERNS_PER_PAGE"]
     )
-    return _private(
+    return keep_private(
         make_response(
             render_template(
                 "clinic/concerns.html",
@@ -481,7 +476,7 @@ def concern_detail(concern_id: int):
         ),
         status,
     )
-    return _private(response)
+    return keep_private(response)
 
 
 @blueprint.get("/concerns/<int:concern_id>/photo")
@@ -494,7 +489,7 @@ def concern_photo(concern_id: int):
     response = send_file(path, mimetype="image/webp", max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Disposition"] = "inline"
-    return _private(response)
+    return keep_private(response)
 
 
 # --- reports -----------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ The answers are not stored: they are encrypted into the private plan link the fo
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from flask import (
     Blueprint,
@@ -46,12 +46,6 @@ def private_plan_link(response):
     if request.endpoint in PRIVATE_ENDPOINTS:
         keep_private(response)
     return response
-
-
-@blueprint.app_template_filter("plus_days")
-def plus_days(day: date, days: int) -> date:
-    """Return the date `days` after `day` (aftercare day N falls on treatment date + N)."""
-    return day + timedelta(days=days)
 
 
 @blueprint.app_template_filter("phases")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField
+from wtforms import EmailField
 from wtforms.validators import InputRequired, Length
+
+from shop.forms import CheckboxField
 
 
 class ReminderForm(FlaskForm):
@@ -18,7 +20,7 @@ class ReminderForm(FlaskForm):
         ],
     )
     # Checked by the service, so the refusal and its message live in one place.
-    consent = BooleanField("consent")
+    consent = CheckboxField("consent")
 
 
 class ConfirmForm(FlaskForm):

@@ -10,7 +10,6 @@ deleted when the subscription ends: unsubscribed, finished, or never confirmed.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -26,6 +25,7 @@ from shop.services.accounts.auth import normalise_email
 from shop.services.accounts.errors import AccountError
 from shop.services.notifications import queue_email
 from shop.services.plan_calendar import describe_change, long_date
+from shop.services.tokens import hash_token
 from shop.services.unit_of_work import unit_of_work
 
 CONFIRM_PATH = "/reminders/confirm/"
@@ -52,11 +52,6 @@ class QueueReport:
     day: date
     queued: int = 0
     already_queued: int = 0
-
-
-def hash_token(token: str) -> str:
-    """Return the SHA-256 hex digest of a link token: the only form the database keeps."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _details(change: Change) -> dict:

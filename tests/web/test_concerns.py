@@ -460,6 +460,9 @@ def test_the_detail_shows_everything_and_the_photo_only_to_clinicians(client, lo
     assert photo.status_code == 200 and photo.mimetype == "image/webp"
     assert photo.headers["Cache-Control"] == "no-store"
     assert photo.headers["X-Content-Type-Options"] == "nosniff"
+    for response in (detail, photo):
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["X-Robots-Tag"] == "noindex, nofollow"
     assert client.get(f"/clinic/concerns/{queue['old_routine'].id}/photo").status_code == 404
     assert client.get("/clinic/concerns/987654").status_code == 404
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from collections.abc import Mapping, MutableMapping
@@ -26,15 +25,11 @@ from shop.services.recommendations.records import (
     get_recommendation,
     with_items,
 )
+from shop.services.tokens import hash_token
 from shop.services.unit_of_work import unit_of_work
 
 # secrets.token_urlsafe(32) gives 43 characters; anything else is not one of our links.
 _TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
-
-
-def hash_token(token: str) -> str:
-    """Return the SHA-256 hex digest of a link token: the only form the database keeps."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def link_url(token: str) -> str:
