@@ -576,3 +576,9 @@ def test_without_a_confirmed_email_only_the_saved_plans_concerns_are_the_account
     assert len(client.get("/account/data/export").get_json()["concerns"]) == 1
     client.post("/account/data/delete", data={"password": DEFAULT_PASSWORD, "understood": "y"})
     assert [c.source for c in _concerns()] == ["plan_link"]
+
+
+@pytest.mark.parametrize("suffix", ["", "/photo"])
+def test_an_unknown_concern_is_404_for_a_clinician(client, login, suffix):
+    login(make_user(role="clinician"))
+    assert client.get(f"/clinic/concerns/999999{suffix}").status_code == 404

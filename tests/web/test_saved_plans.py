@@ -134,6 +134,20 @@ def test_an_altered_plan_token_says_so_and_keeps_nothing(client, seeded, login, 
     assert _count(SavedPlan) == 0 and _count(SavedPlanLine) == 0
 
 
+def test_saving_with_both_a_plan_and_a_recommendation_token_is_refused(
+    client, seeded, login, patient
+):
+    login(patient)
+    token = _hidden(client.get(_plan_path(client)).get_data(as_text=True), "plan_token")
+    response = client.post(
+        "/account/plans",
+        data={"plan_token": token, "recommendation_token": "a" * 43, "consent": "y"},
+    )
+    assert response.status_code == 422
+    assert "we could not tell which plan" in response.get_data(as_text=True)
+    assert _count(SavedPlan) == 0
+
+
 def test_saving_without_consent_is_refused_and_keeps_nothing(client, seeded, login, patient):
     login(patient)
     response = _save(client, _plan_path(client), consent=None)
