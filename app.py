@@ -11,9 +11,9 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from models import User, db
-from shop import input_guards, security
+from shop import input_guards, security, shared_pages
 from shop.config import INSTANCE_DIR, PROJECT_ROOT, load_config
-from shop.extensions import bootstrap, csrf, limiter, login_manager, migrate
+from shop.extensions import bootstrap, csrf, limiter, login_manager, migrate, shared_cache
 
 ERROR_TITLES = {
     400: "That request did not make sense",
@@ -94,7 +94,9 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    shared_pages.init_app(app)  # after CSRF, whose template token it wraps
     bootstrap.init_app(app)
+    shared_cache.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = "strong"

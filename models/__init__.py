@@ -19,11 +19,13 @@ from models.outbox import OutboxEmail
 from models.payments import Payment, ProcessedEvent, Refund
 from models.people import SavedPlan, SavedPlanLine, User
 from models.reminders import ReminderMilestone, ReminderSent, ReminderSubscription
+from models.versions import CatalogueVersion, current_versions
 
 __all__ = [
     "AuditEntry",
     "Base",
     "BasketItem",
+    "CatalogueVersion",
     "ConsultationRequest",
     "Kit",
     "KitItem",
@@ -51,6 +53,7 @@ __all__ = [
     "StockReceipt",
     "Treatment",
     "User",
+    "current_versions",
     "db",
     "kit_treatments",
 ]

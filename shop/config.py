@@ -135,6 +135,18 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "CONCERN_RATE_LIMIT": os.environ.get("CONCERN_RATE_LIMIT", "10 per hour; 30 per day"),
         # Rate limits: in memory by default, shared through Redis when REDIS_URL is set.
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        # What every visitor shares (rendered catalogue fragments, the aftercare engine's
+        # catalogue; never a basket, account, plan or form token) is kept in each process and,
+        # with REDIS_URL, also in Redis so one worker's work serves all. Entries are keyed by
+        # the catalogue and stock tokens, so a change shows on the next request.
+        "CACHE_TYPE": "RedisCache" if os.environ.get("REDIS_URL") else "NullCache",
+        "CACHE_REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "CACHE_KEY_PREFIX": "shop-shared:",
+        "CACHE_NO_NULL_WARNING": True,
+        # Seconds an entry is kept in Redis; a new token makes old entries unreachable anyway.
+        "CACHE_DEFAULT_TIMEOUT": _int("CACHE_DEFAULT_TIMEOUT", 3600),
+        # Entries each process keeps for itself (the oldest is dropped first).
+        "SHARED_CACHE_LOCAL_ENTRIES": _int("SHARED_CACHE_LOCAL_ENTRIES", 512),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -67,6 +67,7 @@ def app(database_url):
         # Tests keep one app context open, so `g` outlives a request; in production each
         # request has its own. Forget the cached user so the next request reads the session.
         g.pop("_login_user", None)
+        g.pop("csrf_token", None)  # the form token Flask-WTF keeps for one request
 
     yield application
     with application.app_context():

@@ -6,7 +6,7 @@ from `shop.aftercare.rules`, the one checker.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -181,10 +181,17 @@ def _quantity(need: EffectiveNeed, product: CatalogueProduct) -> int:
     return rules.units_to_cover(need.need.from_day, need.need.until_day, product.days_per_unit)
 
 
-def _ranked(products: Iterable[CatalogueProduct], need: EffectiveNeed) -> list[CatalogueProduct]:
-    fitting = [p for p in products if rules.misfit(p, need) is None]
-    # Cheaper wins a tie, then the slug, so the same input always gives the same plan.
-    return sorted(fitting, key=lambda p: (-_score(p, need), p.price_pence, p.slug))
+def _ranked(catalogue: Catalogue, need: EffectiveNeed) -> tuple[CatalogueProduct, ...]:
+    """Return the products that fit a need, best first; once per catalogue and need."""
+
+    def rank() -> tuple[CatalogueProduct, ...]:
+        candidates = catalogue.in_category(need.need.category)
+        fitting = [p for p in candidates if rules.misfit(p, need) is None]
+        # Cheaper wins a tie, then the slug, so the same input always gives the same plan.
+        return tuple(sorted(fitting, key=lambda p: (-_score(p, need), p.price_pence, p.slug)))
+
+    # The need holds mappings, so its text stands for it; equal needs print the same.
+    return catalogue.remembered(("ranked", repr(need)), rank)
 
 
 def _kit_applies(kit: CatalogueKit, protocol: Protocol, profile: Profile) -> bool:
@@ -250,7 +257,7 @@ def _better_in_stock(
     Preferences (a tinted mineral sunscreen for deeper or pigment-prone skin) are soft when
     nothing in stock meets them, but a curated kit must not override them when something does.
     """
-    best = next((p for p in _ranked(catalogue.products.values(), need) if p.sellable > 0), None)
+    best = next((p for p in _ranked(catalogue, need) if p.sellable > 0), None)
     if best is None or _score(best, need) <= _score(product, need):
         return None
     preferences_missed = (need.requires.prefer_tinted and not product.tinted) or (
@@ -269,7 +276,7 @@ def _assemble_kit(
     for need in needs:
         if need.need.optional:
             continue
-        ranked = _ranked(catalogue.products.values(), need)
+        ranked = _ranked(catalogue, need)
         in_stock = [p for p in ranked if p.sellable >= _quantity(need, p)]
         best = ranked[0] if ranked else None
         if not in_stock:

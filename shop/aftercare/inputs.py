@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +12,9 @@ from shop.aftercare.vocabulary import (
     MAX_ISOTRETINOIN_MONTHS_AGO,
     SCREENING_QUESTIONS,
 )
+
+# Most answers a catalogue remembers before it starts again (each is a short list).
+MEMO_ENTRIES = 4096
 
 # Every key a stored or submitted set of screening answers may have.
 SCREENING_KEYS: tuple[str, ...] = (*SCREENING_QUESTIONS, "isotretinoin_months_ago")
@@ -63,6 +66,26 @@ class Catalogue:
 
     products: Mapping[str, CatalogueProduct]
     kits: tuple[CatalogueKit, ...] = ()
+    # Answers worked out from this catalogue, which never changes: a shop keeps one catalogue
+    # per version of its data, so each need is ranked once, not on every plan.
+    _memo: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def remembered(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """Return `compute()`, worked out once per catalogue for `key`."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            if len(self._memo) >= MEMO_ENTRIES:
+                self._memo.clear()
+            value = self._memo[key] = compute()
+            return value
+
+    def in_category(self, category: str) -> tuple[CatalogueProduct, ...]:
+        """Return the products of one category."""
+        return self.remembered(
+            ("category", category),
+            lambda: tuple(p for p in self.products.values() if p.category == category),
+        )
 
     @classmethod
     def of(

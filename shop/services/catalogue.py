@@ -69,11 +69,18 @@ class KitCard:
 def kit_price(kit: Kit) -> KitPrice:
     """Price a kit by its rule: a fixed amount, or a percentage off the sum of its items."""
     items_total = sum(item.product.price_pence * item.quantity for item in kit.items)
-    if kit.price_rule == "fixed":
-        price = kit.fixed_price_pence or 0
+    return price_by_rule(kit.price_rule, kit.fixed_price_pence, kit.percent_off, items_total)
+
+
+def price_by_rule(
+    rule: str, fixed_price_pence: int | None, percent_off: int | None, items_total_pence: int
+) -> KitPrice:
+    """Price a kit from its rule's columns and the sum of its items' prices."""
+    if rule == "fixed":
+        price = fixed_price_pence or 0
     else:
-        price = items_total - percent_of(items_total, kit.percent_off or 0)
-    return KitPrice(items_total_pence=items_total, price_pence=price)
+        price = items_total_pence - percent_of(items_total_pence, percent_off or 0)
+    return KitPrice(items_total_pence=items_total_pence, price_pence=price)
 
 
 def _filtered_products(filters: ProductFilters) -> Select:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from models import Kit, KitItem, Product, Treatment, db
+from models import Kit, KitItem, Product, ProductSkinType, Treatment, db, kit_treatments
 from shop.aftercare import (
     Catalogue,
     CatalogueKit,
@@ -23,8 +22,9 @@ from shop.aftercare import (
     rules,
 )
 from shop.aftercare import KitItem as EngineKitItem
-from shop.services.catalogue import kit_price
-from shop.services.inventory import kit_availabilities, sellable_by_product
+from shop.services import shared_cache
+from shop.services.catalogue import price_by_rule
+from shop.services.inventory import sellable_by_product
 
 
 class UnknownTreatment(LookupError):
@@ -44,7 +44,10 @@ class PlanRequest:
 
 @dataclass(frozen=True)
 class PlanResult:
-    """The engine's plan with the rows the pages need to link and price it."""
+    """The engine's plan with the rows the pages need to link and price it.
+
+    `products` holds the kit's products only, by slug; `kit` is the curated kit chosen, if any.
+    """
 
     treatment: Treatment
     protocol: Protocol
@@ -85,60 +88,149 @@ def engine_product(product: Product, sellable: int = 0) -> CatalogueProduct:
     )
 
 
-def engine_catalogue(today: date) -> tuple[Catalogue, dict[str, Product], dict[str, Kit]]:
+def engine_catalogue(today: date) -> Catalogue:
     """Describe every active product and kit to the engine, with what can be sold today.
 
-    Four queries whatever the catalogue size: products, their skin types, kits with items
-    and treatments, and stock.
+    Shared by every visitor and rebuilt only when the catalogue or stock token changes (or the
+    day does, as lots expire): the catalogue part survives a sale, the stock part is re-read.
     """
-    products = (
-        db.session.execute(
-            select(Product)
-            .where(Product.is_active.is_(True))
-            .options(selectinload(Product.skin_type_rows))
-            .order_by(Product.slug)
+    current = shared_cache.tokens()
+
+    def with_stock() -> Catalogue:
+        products, kits = shared_cache.remember(
+            "engine-catalogue", (), _catalogue_without_stock, stock=False, current=current
         )
-        .scalars()
-        .all()
+        return _with_stock(products, kits, today)
+
+    return shared_cache.remember("engine-stock", (today.isoformat(),), with_stock, current=current)
+
+
+@dataclass(frozen=True)
+class _EngineKit:
+    """A kit as the engine sees it, before stock, with its items' product ids."""
+
+    kit: CatalogueKit
+    items: tuple[tuple[int, int], ...]  # (product id, quantity per kit)
+
+
+def _catalogue_without_stock() -> tuple[dict[int, CatalogueProduct], tuple[_EngineKit, ...]]:
+    """Read active products and sellable kits as plain values: four queries, no ORM objects."""
+    columns = (
+        Product.id,
+        Product.slug,
+        Product.name,
+        Product.category,
+        Product.price_pence,
+        Product.spf,
+        Product.uv_filter,
+        Product.tinted,
+        Product.fragrance_free,
+        Product.non_comedogenic,
+        Product.occlusive,
+        Product.alcohol_free,
+        Product.pregnancy_safe,
+        Product.actives,
+        Product.days_per_unit,
     )
-    kits = (
-        db.session.execute(
-            select(Kit)
-            .where(Kit.is_active.is_(True))
-            .options(
-                selectinload(Kit.items).selectinload(KitItem.product),
-                selectinload(Kit.treatments),
-            )
-            .order_by(Kit.slug)
+    skin_types: dict[int, set[str]] = {}
+    for product_id, skin_type in db.session.execute(
+        select(ProductSkinType.product_id, ProductSkinType.skin_type)
+        .join(Product)
+        .where(Product.is_active.is_(True))
+    ):
+        skin_types.setdefault(product_id, set()).add(skin_type)
+    products = {
+        row.id: CatalogueProduct(
+            slug=row.slug,
+            name=row.name,
+            category=row.category,
+            price_pence=row.price_pence,
+            spf=row.spf,
+            uv_filter=row.uv_filter,
+            tinted=row.tinted,
+            fragrance_free=row.fragrance_free,
+            non_comedogenic=row.non_comedogenic,
+            occlusive=row.occlusive,
+            alcohol_free=row.alcohol_free,
+            pregnancy_safe=row.pregnancy_safe,
+            actives=frozenset(row.actives or ()),
+            skin_types=frozenset(skin_types.get(row.id, ())),
+            days_per_unit=row.days_per_unit,
+            sellable=0,
         )
-        .scalars()
-        .all()
-    )
-    product_ids = {p.id for p in products} | {i.product_id for k in kits for i in k.items}
-    sellable = sellable_by_product(product_ids, today)
-    availability = kit_availabilities(kits, today, sellable=sellable)
-    engine_products = [engine_product(p, sellable.get(p.id, 0)) for p in products]
-    # Kits whose items include an inactive product cannot be sold, so the engine never sees them.
-    sellable_kits = [k for k in kits if all(i.product.is_active for i in k.items) and k.items]
-    engine_kits = [
-        CatalogueKit(
-            slug=k.slug,
-            name=k.name,
-            price_pence=kit_price(k).price_pence,
-            treatments=frozenset(t.slug for t in k.treatments),
-            fitzpatrick_min=k.fitzpatrick_min,
-            fitzpatrick_max=k.fitzpatrick_max,
-            concerns=frozenset(k.concerns or ()),
-            items=tuple((i.product.slug, i.quantity) for i in k.items),
-            available=availability[k.id].units,
-            purposes={i.product.slug: i.purpose for i in k.items},
+        for row in db.session.execute(
+            select(*columns).where(Product.is_active.is_(True)).order_by(Product.slug)
         )
-        for k in sellable_kits
-    ]
-    return (
-        Catalogue.of(engine_products, engine_kits),
-        {p.slug: p for p in products},
-        {k.slug: k for k in sellable_kits},
+    }
+    # Kits with their items in one query: a kit with no items cannot be sold, so none is lost.
+    items: dict[int, list] = {}
+    for row in db.session.execute(
+        select(
+            Kit.id.label("kit_id"),
+            Kit.slug.label("kit_slug"),
+            Kit.name.label("kit_name"),
+            Kit.price_rule,
+            Kit.fixed_price_pence,
+            Kit.percent_off,
+            Kit.fitzpatrick_min,
+            Kit.fitzpatrick_max,
+            Kit.concerns,
+            KitItem.product_id,
+            KitItem.quantity,
+            KitItem.purpose,
+            Product.slug,
+            Product.price_pence,
+            Product.is_active,
+        )
+        .join(KitItem, KitItem.kit_id == Kit.id)
+        .join(Product, KitItem.product_id == Product.id)
+        .where(Kit.is_active.is_(True))
+        .order_by(Kit.slug, KitItem.position, KitItem.id)
+    ):
+        items.setdefault(row.kit_id, []).append(row)
+    treatments: dict[int, set[str]] = {}
+    for kit_id, slug in db.session.execute(
+        select(kit_treatments.c.kit_id, Treatment.slug).join(
+            Treatment, kit_treatments.c.treatment_id == Treatment.id
+        )
+    ):
+        treatments.setdefault(kit_id, set()).add(slug)
+    kits = []
+    for kit_id, rows in items.items():
+        kit = rows[0]
+        # A kit with an inactive product cannot be sold, so the engine never sees it.
+        if not all(row.is_active for row in rows):
+            continue
+        total = sum(row.price_pence * row.quantity for row in rows)
+        price = price_by_rule(kit.price_rule, kit.fixed_price_pence, kit.percent_off, total)
+        engine_kit = CatalogueKit(
+            slug=kit.kit_slug,
+            name=kit.kit_name,
+            price_pence=price.price_pence,
+            treatments=frozenset(treatments.get(kit_id, ())),
+            fitzpatrick_min=kit.fitzpatrick_min,
+            fitzpatrick_max=kit.fitzpatrick_max,
+            concerns=frozenset(kit.concerns or ()),
+            items=tuple((row.slug, row.quantity) for row in rows),
+            available=0,
+            purposes={row.slug: row.purpose for row in rows},
+        )
+        kits.append(_EngineKit(engine_kit, tuple((row.product_id, row.quantity) for row in rows)))
+    return products, tuple(kits)
+
+
+def _with_stock(
+    products: dict[int, CatalogueProduct], kits: tuple[_EngineKit, ...], today: date
+) -> Catalogue:
+    """Add what can be sold today to the stock-free catalogue (one query)."""
+    wanted = set(products) | {product_id for kit in kits for product_id, _ in kit.items}
+    sellable = sellable_by_product(wanted, today)
+    return Catalogue.of(
+        (replace(product, sellable=sellable[pid]) for pid, product in products.items()),
+        (
+            replace(kit.kit, available=min(sellable[pid] // qty for pid, qty in kit.items))
+            for kit in kits
+        ),
     )
 
 
@@ -174,9 +266,25 @@ def build_plan(request: PlanRequest, today: date) -> PlanResult:
     """
     treatment, protocol = treatment_with_protocol(request.treatment)
     profile = Profile(fitzpatrick=request.fitzpatrick, concerns=frozenset(request.concerns))
-    catalogue, products, kits = engine_catalogue(today)
-    result = plan(protocol, profile, request.screening, request.treated_on, today, catalogue)
-    kit = kits.get(result.kit.slug) if result.kit and result.kit.slug else None
+    result = plan(
+        protocol, profile, request.screening, request.treated_on, today, engine_catalogue(today)
+    )
+    slugs = [item.slug for item in result.kit.items] if result.kit else []
+    products = (
+        {
+            product.slug: product
+            for product in db.session.execute(
+                select(Product).where(Product.slug.in_(slugs))
+            ).scalars()
+        }
+        if slugs
+        else {}
+    )
+    kit = None
+    if result.kit and result.kit.slug:
+        kit = db.session.execute(
+            select(Kit).where(Kit.slug == result.kit.slug)
+        ).scalar_one_or_none()
     return PlanResult(
         treatment=treatment, protocol=protocol, plan=result, products=products, kit=kit
     )

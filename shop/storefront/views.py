@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, render_template, request
 
-from shop import clock
+from shop import clock, shared_pages
 from shop.services import catalogue, plans
 from shop.services.catalogue import ProductFilters
 from shop.storefront.forms import ProductFilterForm
@@ -15,11 +15,14 @@ blueprint = Blueprint("storefront", __name__)
 @blueprint.get("/")
 def home():
     """Show treatments, the way into the kit finder and the featured kits."""
-    today = clock.today()
-    return render_template(
+    return shared_pages.render(
         "storefront/home.html",
-        treatments=catalogue.list_treatments(),
-        featured=catalogue.list_kits(today, featured_only=True),
+        "home",
+        (),
+        lambda: {
+            "treatments": catalogue.list_treatments(),
+            "featured": catalogue.list_kits(clock.today(), featured_only=True),
+        },
     )
 
 
@@ -40,29 +43,43 @@ def products():
         skin_type=form.skin_type.data or None,
         sort=form.sort.data or "name",
     )
-    listing = catalogue.list_products(
-        filters,
-        page=form.page.data or 1,
-        per_page=current_app.config["PRODUCTS_PER_PAGE"],
-        today=clock.today(),
-    )
-    return render_template(
+    query_args = {k: v for k, v in request.args.items() if k != "page" and k in form}
+
+    def context() -> dict:
+        listing = catalogue.list_products(
+            filters,
+            page=form.page.data or 1,
+            per_page=current_app.config["PRODUCTS_PER_PAGE"],
+            today=clock.today(),
+        )
+        return {"form": form, "listing": listing, "problems": problems, "query_args": query_args}
+
+    if problems:  # echoes what was sent: rendered for this request only
+        return render_template("storefront/products.html", **context())
+    return shared_pages.render(
         "storefront/products.html",
-        form=form,
-        listing=listing,
-        problems=problems,
-        query_args={k: v for k, v in request.args.items() if k != "page" and k in form},
+        "products",
+        (
+            tuple(sorted(query_args.items())),
+            form.page.data or 1,
+            current_app.config["PRODUCTS_PER_PAGE"],
+        ),
+        context,
     )
 
 
 @blueprint.get("/products/<slug>")
 def product(slug: str):
     """Show one product with its availability and the kits that contain it."""
-    found = catalogue.get_product(slug, clock.today())
-    if found is None:
+
+    def context() -> dict | None:
+        found = catalogue.get_product(slug, clock.today())
+        return None if found is None else {"card": found[0], "kits": found[1]}
+
+    page = shared_pages.render("storefront/product.html", "product", (slug,), context)
+    if page is None:
         abort(404, description="We do not sell a product at that address.")
-    card, kits = found
-    return render_template("storefront/product.html", card=card, kits=kits)
+    return page
 
 
 @blueprint.get("/kits")
@@ -73,18 +90,28 @@ def kits():
     selected = treatments.get(wanted)
     if wanted and selected is None:
         flash("We do not know that treatment, so here are all our kits.", "warning")
-    return render_template(
+    slug = selected.slug if selected else None
+    return shared_pages.render(
         "storefront/kits.html",
-        kits=catalogue.list_kits(clock.today(), treatment_slug=selected.slug if selected else None),
-        treatments=list(treatments.values()),
-        selected_treatment=selected,
+        "kits",
+        (slug or "",),
+        lambda: {
+            "kits": catalogue.list_kits(clock.today(), treatment_slug=slug),
+            "treatments": list(treatments.values()),
+            "selected_treatment": selected,
+        },
     )
 
 
 @blueprint.get("/kits/<slug>")
 def kit(slug: str):
     """Show one kit: its items and what each is for, its price, saving and availability."""
-    card = catalogue.get_kit(slug, clock.today())
-    if card is None:
+
+    def context() -> dict | None:
+        card = catalogue.get_kit(slug, clock.today())
+        return None if card is None else {"card": card, "windows": plans.kit_windows(card.kit)}
+
+    page = shared_pages.render("storefront/kit.html", "kit", (slug,), context)
+    if page is None:
         abort(404, description="We do not have a kit at that address.")
-    return render_template("storefront/kit.html", card=card, windows=plans.kit_windows(card.kit))
+    return page

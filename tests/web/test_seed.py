@@ -125,7 +125,7 @@ def test_every_in_stock_demo_kit_is_accepted_by_the_engine_for_its_own_profile(r
 
     runner.invoke(args=["seed"])
     today = date.today()
-    catalogue, _, _ = engine_catalogue(today)
+    catalogue = engine_catalogue(today)
     for kit in catalogue.kits:
         if kit.available == 0:
             continue

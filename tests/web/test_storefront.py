@@ -1,10 +1,12 @@
 """Storefront pages: catalogue filters, product and kit pages, availability and prices."""
 
+import re
 from datetime import date
 
 import pytest
 
 from models import Product, db
+from shop.services import shared_cache
 from shop.services.catalogue import kit_price
 from shop.services.inventory import kit_availabilities
 from tests.factories import make_kit, make_lot, make_product, make_treatment
@@ -88,6 +90,17 @@ def test_products_paginate(client, app_ctx):
     assert "page 1 of 3" in first
     assert "Cream 08" in third and "Cream 09" in third and "Cream 07" not in third
     app_ctx.config["PRODUCTS_PER_PAGE"] = 12
+
+
+def test_page_links_stay_few_however_many_pages(client, app_ctx):
+    app_ctx.config["PRODUCTS_PER_PAGE"] = 1
+    for number in range(30):
+        make_product(name=f"Cream {number:02d}")
+    html = client.get("/products?page=15").get_data(as_text=True)
+    app_ctx.config["PRODUCTS_PER_PAGE"] = 12
+    linked = {int(n) for n in re.findall(r"page=(\d+)\">\d+</a>", html)}
+    assert linked == {1, 13, 14, 16, 17, 30}
+    assert html.count("…") == 2 and 'aria-current="page">15<' in html
 
 
 @pytest.mark.parametrize(
@@ -230,9 +243,11 @@ def _grow_catalogue(total: int) -> None:
 
 @pytest.mark.parametrize("path", ["/", "/products", "/products?category=sunscreen&spf=50", "/kits"])
 def test_catalogue_pages_run_a_constant_number_of_queries(client, count_queries, path):
+    """Counted as the first visitor after a change sees them: nothing cached yet."""
     make_treatment()
     _grow_catalogue(10)
     client.get(path)
+    shared_cache.forget_local()
     with count_queries() as small:
         assert client.get(path).status_code == 200
     _grow_catalogue(500)

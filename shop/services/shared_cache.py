@@ -1,0 +1,77 @@
+"""Caches of what every visitor shares, keyed by the catalogue and stock tokens.
+
+Only catalogue data goes in here: prices, stock levels, rendered product and kit fragments, the
+aftercare engine's catalogue. Nothing from a basket, an account, a plan or a form token is ever
+stored, so nothing one visitor sees can reach another. Each process keeps recent entries as
+they are (no copying); with Redis configured, entries are also shared between workers.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import current_app
+
+from models import current_versions, db
+from shop.extensions import shared_cache
+
+T = TypeVar("T")
+
+_local: OrderedDict[str, object] = OrderedDict()
+_lock = threading.Lock()
+
+
+def tokens() -> tuple[str, str] | None:
+    """Return the current (catalogue, stock) tokens, or None when none was ever recorded."""
+    return current_versions(db.session)
+
+
+def remember(
+    name: str,
+    parts: tuple,
+    build: Callable[[], T],
+    *,
+    stock: bool = True,
+    current: tuple[str, str] | None = None,
+) -> T:
+    """Return the cached value of `build()` for `name` and `parts` under the current tokens.
+
+    `stock=False` for values that do not depend on stock levels, so a sale keeps them.
+    `current` passes tokens already read in this use case. With no tokens recorded yet,
+    nothing is cached.
+    """
+    current = current or tokens()
+    if current is None:
+        return build()
+    catalogue, stock_token = current
+    key = ":".join((name, catalogue, stock_token if stock else "-", *map(str, parts)))
+    with _lock:
+        if key in _local:
+            _local.move_to_end(key)
+            return _local[key]  # type: ignore[return-value]
+    value = shared_cache.get(key)
+    if value is None:
+        value = build()
+        if value is None:
+            return None  # nothing to keep: no such page, or not shareable
+        shared_cache.set(key, value)
+    _keep(key, value)
+    return value
+
+
+def _keep(key: str, value: object) -> None:
+    limit = current_app.config["SHARED_CACHE_LOCAL_ENTRIES"]
+    with _lock:
+        _local[key] = value
+        _local.move_to_end(key)
+        while len(_local) > limit:
+            _local.popitem(last=False)
+
+
+def forget_local() -> None:
+    """Empty this process's entries (the shared layer expires on its own)."""
+    with _lock:
+        _local.clear()

@@ -1,0 +1,218 @@
+"""Pages and the engine's catalogue are shared between visitors, and follow every change at once.
+
+Each change goes through the shop's own forms or checkout, as staff and shoppers make it; the
+next request must show it. Personal parts (basket, account menu, messages, form tokens) are
+never part of what is shared.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import select, update
+
+from models import Kit, Product, StockLot, current_versions, db
+from shop.services import plans, shared_cache
+from tests.checkout_helpers import add
+from tests.factories import DEFAULT_PASSWORD, make_kit, make_lot, make_product, make_user
+from tests.staff_helpers import place_order
+
+PRODUCT_FORM = {
+    "brand": "Lumen",
+    "category": "moisturiser",
+    "vat_rate_bp": "2000",
+    "fragrance_free": "y",
+    "alcohol_free": "y",
+    "pregnancy_safe": "y",
+    "skin_types": ["normal"],
+    "days_per_unit": "30",
+    "low_stock_threshold": "4",
+    "is_active": "y",
+}
+
+
+def _staff(app_ctx):
+    """A second browser, signed in as staff, making the changes."""
+    browser = app_ctx.test_client()
+    user = make_user(role="staff")
+    response = browser.post(
+        "/account/login", data={"email": user.email, "password": DEFAULT_PASSWORD}
+    )
+    assert response.status_code in (302, 303)
+    return browser
+
+
+def _product_form(product: Product, **changes) -> dict:
+    return {
+        **PRODUCT_FORM,
+        "name": product.name,
+        "slug": product.slug,
+        "sku": product.sku,
+        "price": f"{product.price_pence / 100:.2f}",
+        **changes,
+    }
+
+
+def test_a_price_change_shows_on_the_next_request(client, app_ctx):
+    cream = make_product(name="Barrier Cream", price_pence=1000)
+    make_lot(cream, 10)
+    kit = make_kit([(cream, 2)], name="Cream Kit", percent_off=10)
+    assert "£10.00" in client.get("/products").get_data(as_text=True)
+    assert "£18.00" in client.get(f"/kits/{kit.slug}").get_data(as_text=True)
+    staff = _staff(app_ctx)
+    response = staff.post(f"/staff/products/{cream.id}", data=_product_form(cream, price="12.50"))
+    assert response.status_code == 302
+    listing = client.get("/products").get_data(as_text=True)
+    assert "£12.50" in listing and "£10.00" not in listing
+    # The kit is priced from its items, so its page follows the product's price too.
+    assert "£22.50" in client.get(f"/kits/{kit.slug}").get_data(as_text=True)
+
+
+def test_a_sale_that_leaves_one_unit_shows_only_one_left_next(client, app_ctx):
+    serum = make_product(name="Calm Serum")
+    make_lot(serum, 10)
+    assert "In stock" in client.get(f"/products/{serum.slug}").get_data(as_text=True)
+    place_order(app_ctx, [(serum.slug, 9, "product")])
+    assert "Only 1 left" in client.get(f"/products/{serum.slug}").get_data(as_text=True)
+
+
+def test_a_kit_change_shows_on_the_kit_list(client, app_ctx):
+    from tests.web.test_staff_catalogue import kit_data
+
+    cream = make_product()
+    make_lot(cream, 5)
+    kit = make_kit([(cream, 1)], name="First Name Kit")
+    assert "First Name Kit" in client.get("/kits").get_data(as_text=True)
+    staff = _staff(app_ctx)
+    edit = kit_data([(cream, 1)], name="Renamed Kit", slug=kit.slug)
+    assert staff.post(f"/staff/kits/{kit.id}", data=edit).status_code == 302
+    html = client.get("/kits").get_data(as_text=True)
+    assert "Renamed Kit" in html and "First Name Kit" not in html
+
+
+def test_a_new_product_is_listed_and_offered_by_the_engine(client, app_ctx):
+    make_product(name="Old Favourite")
+    today = date.today()
+    assert "Old Favourite" in client.get("/products").get_data(as_text=True)
+    slugs_before = set(plans.engine_catalogue(today).products)
+    staff = _staff(app_ctx)
+    new = {**PRODUCT_FORM, "name": "Brand New Balm", "slug": "brand-new-balm", "sku": "NEW-1"}
+    assert staff.post("/staff/products/new", data={**new, "price": "9.00"}).status_code == 302
+    assert "Brand New Balm" in client.get("/products").get_data(as_text=True)
+    assert set(plans.engine_catalogue(today).products) - slugs_before == {"brand-new-balm"}
+
+
+def test_the_plan_api_follows_a_price_change_of_its_kit(client, runner, app_ctx):
+    assert runner.invoke(args=["seed"]).exit_code == 0
+    query = {"treatment": "microneedling", "treated_on": date.today().isoformat()}
+    kit = client.get("/api/v1/aftercare-plan", query_string={**query, "fitzpatrick": "2"})
+    before = kit.get_json()["kit"]
+    first = db.session.execute(
+        select(Product).where(Product.slug == before["items"][0]["slug"])
+    ).scalar_one()
+    first.price_pence += 500  # as the staff form saves it: through the models
+    db.session.commit()
+    after = client.get("/api/v1/aftercare-plan", query_string={**query, "fitzpatrick": "2"})
+    assert after.get_json()["kit"]["price_pence"] > before["price_pence"]
+
+
+def test_every_write_to_the_catalogue_or_stock_replaces_its_token(app_ctx):
+    cream = make_product()
+    lot = make_lot(cream, 4)
+    catalogue, stock = current_versions(db.session)
+    # A bulk UPDATE never passes through a flush; it still counts.
+    db.session.execute(update(StockLot).where(StockLot.id == lot.id).values(quantity_reserved=1))
+    db.session.commit()
+    catalogue_now, stock_now = current_versions(db.session)
+    assert catalogue_now == catalogue and stock_now != stock
+    db.session.execute(update(Kit).values(name="Nothing to rename"))
+    cream.price_pence = 1100
+    db.session.commit()
+    assert current_versions(db.session)[0] != catalogue
+    # A change that is rolled back leaves both tokens as they were.
+    tokens = current_versions(db.session)
+    cream.price_pence = 1200
+    db.session.flush()
+    db.session.rollback()
+    assert current_versions(db.session) == tokens
+
+
+def test_personal_parts_are_never_shared_between_two_visitors(client, app_ctx, login):
+    cream = make_product(name="Shared Cream")
+    make_lot(cream, 5)
+    kit = make_kit([(cream, 1)], name="Shared Kit")
+    shopper = make_user(name="Pat Example", email="pat@example.com")
+    login(shopper)
+    add(client, kit.slug, 2, "kit")
+    theirs = client.get(f"/kits/{kit.slug}").get_data(as_text=True)
+    assert "Sign out" in theirs and ">2<span" in theirs
+    stranger = app_ctx.test_client()
+    page = stranger.get(f"/kits/{kit.slug}").get_data(as_text=True)
+    assert "Sign out" not in page and "Sign in" in page
+    assert ">2<span" not in page and "Pat Example" not in page
+    # Each visitor's form carries a token of their own session, never the other's.
+    token_of = re.compile(r'name="csrf_token" value="([^"]+)"')
+    assert set(token_of.findall(page)).isdisjoint(token_of.findall(theirs))
+    assert "<!--personal:" not in page and "<!--personal:" not in theirs
+    # A message meant for one visitor is shown to that visitor only.
+    client.get("/kits?treatment=unknown-thing")
+    assert "We do not know that treatment" not in stranger.get("/kits").get_data(as_text=True)
+
+
+def test_a_staff_only_notice_is_not_shown_to_patients(client, app_ctx, login, runner):
+    assert runner.invoke(args=["seed"]).exit_code == 0
+    login(make_user(role="clinician"))
+    assert "For staff:" in client.get("/treatments/microneedling").get_data(as_text=True)
+    patient = app_ctx.test_client()
+    assert "For staff:" not in patient.get("/treatments/microneedling").get_data(as_text=True)
+
+
+def test_lots_that_expire_overnight_leave_the_shelf_without_any_write(client, app_ctx, monkeypatch):
+    from datetime import timedelta
+
+    from shop import clock
+
+    cream = make_product(name="Short Dated Cream")
+    make_lot(cream, 10, expires_in_days=1)
+    assert "In stock" in client.get(f"/products/{cream.slug}").get_data(as_text=True)
+    tomorrow = clock.now() + timedelta(days=1)
+    monkeypatch.setattr(clock, "_system_now", lambda: tomorrow)
+    assert "Out of stock" in client.get(f"/products/{cream.slug}").get_data(as_text=True)
+
+
+@pytest.fixture
+def redis_url():
+    """A Redis database of its own for the shared layer, or a skip saying why."""
+    import redis
+
+    url = "redis://127.0.0.1:6379/11"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("Redis is not answering on 127.0.0.1:6379: the shared layer is not tested")
+    yield url
+    redis.Redis.from_url(url).flushdb()
+
+
+def test_with_redis_one_worker_serves_what_another_built(app, app_ctx, redis_url, monkeypatch):
+    from flask_caching import Cache
+
+    from shop import extensions
+
+    cream = make_product(name="Redis Cream")
+    make_lot(cream, 5)
+    cache = Cache()
+    app.config.update(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=redis_url)
+    cache.init_app(app)
+    monkeypatch.setattr(extensions, "shared_cache", cache)
+    monkeypatch.setattr(shared_cache, "shared_cache", cache)
+    visitor = app.test_client()
+    assert "Redis Cream" in visitor.get("/products").get_data(as_text=True)
+    # Another worker has nothing of its own yet; it reads the page from Redis, not the database.
+    shared_cache.forget_local()
+    monkeypatch.setattr(
+        "shop.services.catalogue.list_products", lambda *a, **k: pytest.fail("not shared")
+    )
+    assert "Redis Cream" in visitor.get("/products").get_data(as_text=True)
