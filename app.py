@@ -14,6 +14,7 @@ from models import User, db
 from shop import input_guards, security, shared_pages
 from shop.config import INSTANCE_DIR, PROJECT_ROOT, load_config
 from shop.extensions import bootstrap, csrf, limiter, login_manager, migrate, shared_cache
+from shop.services.shared_cache import forget_request_tokens
 
 ERROR_TITLES = {
     400: "That request did not make sense",
@@ -97,6 +98,8 @@ def register_extensions(app: Flask) -> None:
     shared_pages.init_app(app)  # after CSRF, whose template token it wraps
     bootstrap.init_app(app)
     shared_cache.init_app(app)
+    # Tests keep one app context across requests; each request must read the tokens afresh.
+    app.teardown_request(forget_request_tokens)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = "strong"

@@ -35,6 +35,9 @@ def init_app(app: Flask) -> None:
         return Markup(CSRF_MARK) if _sharing.get() else visitors_token()
 
     app.jinja_env.globals["csrf_token"] = csrf_token
+    # Flask-WTF also hands templates its function through a context processor; this one runs
+    # after it, so every template and macro gets the wrapper.
+    app.context_processor(lambda: {"csrf_token": csrf_token})
 
 
 def render(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from models import Kit, KitItem, Product, ProductSkinType, Treatment, db
 from shop.money import percent_of
+from shop.services import shared_cache
 from shop.services.inventory import (
     Availability,
     kit_availabilities,
@@ -177,6 +178,16 @@ def get_kit(slug: str, today: date) -> KitCard | None:
     """Return one active kit with its price and availability."""
     kits = _load_kits(select(Kit).where(Kit.slug == slug, Kit.is_active.is_(True)))
     return _kit_cards(kits, today)[0] if kits else None
+
+
+def treatment_slugs() -> frozenset[str]:
+    """Return the slugs of the clinic's treatments (shared, until the catalogue changes)."""
+    return shared_cache.remember(
+        "treatment-slugs",
+        (),
+        lambda: frozenset(db.session.execute(select(Treatment.slug)).scalars()),
+        stock=False,
+    )
 
 
 def list_treatments() -> list[Treatment]:

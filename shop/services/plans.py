@@ -113,7 +113,7 @@ class _EngineKit:
     items: tuple[tuple[int, int], ...]  # (product id, quantity per kit)
 
 
-def _catalogue_without_stock() -> tuple[dict[int, CatalogueProduct], tuple[_EngineKit, ...]]:
+def _catalogue_without_stock() -> tuple[dict[int, tuple], tuple[_EngineKit, ...]]:
     """Read active products and sellable kits as plain values: four queries, no ORM objects."""
     columns = (
         Product.id,
@@ -139,24 +139,25 @@ def _catalogue_without_stock() -> tuple[dict[int, CatalogueProduct], tuple[_Engi
         .where(Product.is_active.is_(True))
     ):
         skin_types.setdefault(product_id, set()).add(skin_type)
+    # Plain tuples in CatalogueProduct's field order, less `sellable`, which comes last: the
+    # stock part then builds each product in one call.
     products = {
-        row.id: CatalogueProduct(
-            slug=row.slug,
-            name=row.name,
-            category=row.category,
-            price_pence=row.price_pence,
-            spf=row.spf,
-            uv_filter=row.uv_filter,
-            tinted=row.tinted,
-            fragrance_free=row.fragrance_free,
-            non_comedogenic=row.non_comedogenic,
-            occlusive=row.occlusive,
-            alcohol_free=row.alcohol_free,
-            pregnancy_safe=row.pregnancy_safe,
-            actives=frozenset(row.actives or ()),
-            skin_types=frozenset(skin_types.get(row.id, ())),
-            days_per_unit=row.days_per_unit,
-            sellable=0,
+        row.id: (
+            row.slug,
+            row.name,
+            row.category,
+            row.price_pence,
+            row.spf,
+            row.uv_filter,
+            row.tinted,
+            row.fragrance_free,
+            row.non_comedogenic,
+            row.occlusive,
+            row.alcohol_free,
+            row.pregnancy_safe,
+            frozenset(row.actives or ()),
+            frozenset(skin_types.get(row.id, ())),
+            row.days_per_unit,
         )
         for row in db.session.execute(
             select(*columns).where(Product.is_active.is_(True)).order_by(Product.slug)
@@ -219,16 +220,13 @@ def _catalogue_without_stock() -> tuple[dict[int, CatalogueProduct], tuple[_Engi
     return products, tuple(kits)
 
 
-def _with_stock(
-    products: dict[int, CatalogueProduct], kits: tuple[_EngineKit, ...], today: date
-) -> Catalogue:
+def _with_stock(products: dict[int, tuple], kits: tuple[_EngineKit, ...], today: date) -> Catalogue:
     """Add what can be sold today to the stock-free catalogue (one query)."""
-    wanted = set(products) | {product_id for kit in kits for product_id, _ in kit.items}
-    sellable = sellable_by_product(wanted, today)
+    sellable = sellable_by_product(None, today)
     return Catalogue.of(
-        (replace(product, sellable=sellable[pid]) for pid, product in products.items()),
+        (CatalogueProduct(*values, sellable.get(pid, 0)) for pid, values in products.items()),
         (
-            replace(kit.kit, available=min(sellable[pid] // qty for pid, qty in kit.items))
+            replace(kit.kit, available=min(sellable.get(pid, 0) // qty for pid, qty in kit.items))
             for kit in kits
         ),
     )

@@ -13,7 +13,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import current_app
+from flask import current_app, g, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from models import current_versions, db
 from shop.extensions import shared_cache
@@ -24,9 +26,30 @@ _local: OrderedDict[str, object] = OrderedDict()
 _lock = threading.Lock()
 
 
+_TOKENS = "shared_cache_tokens"
+
+
 def tokens() -> tuple[str, str] | None:
-    """Return the current (catalogue, stock) tokens, or None when none was ever recorded."""
-    return current_versions(db.session)
+    """Return the current (catalogue, stock) tokens, or None when none was ever recorded.
+
+    Read once per request (kept on `g`, which lives for one request) and read again after
+    any commit, so a change made in this request is never answered from older entries.
+    """
+    if _TOKENS not in g:
+        setattr(g, _TOKENS, current_versions(db.session))
+    return g.get(_TOKENS)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_tokens(_session: Session) -> None:
+    """Make the next question in this request read the tokens a commit may have replaced."""
+    if has_app_context():
+        g.pop(_TOKENS, None)
+
+
+def forget_request_tokens(_error: BaseException | None = None) -> None:
+    """Drop the tokens kept for this request (registered as a teardown by the app)."""
+    g.pop(_TOKENS, None)
 
 
 def remember(

@@ -85,22 +85,20 @@ def product(slug: str):
 @blueprint.get("/kits")
 def kits():
     """List the aftercare kits, optionally for one treatment, with prices and availability."""
-    treatments = {treatment.slug: treatment for treatment in catalogue.list_treatments()}
     wanted = request.args.get("treatment", "")
-    selected = treatments.get(wanted)
-    if wanted and selected is None:
+    slug = wanted if wanted in catalogue.treatment_slugs() else None
+    if wanted and slug is None:
         flash("We do not know that treatment, so here are all our kits.", "warning")
-    slug = selected.slug if selected else None
-    return shared_pages.render(
-        "storefront/kits.html",
-        "kits",
-        (slug or "",),
-        lambda: {
+
+    def context() -> dict:
+        treatments = catalogue.list_treatments()
+        return {
             "kits": catalogue.list_kits(clock.today(), treatment_slug=slug),
-            "treatments": list(treatments.values()),
-            "selected_treatment": selected,
-        },
-    )
+            "treatments": treatments,
+            "selected_treatment": next((t for t in treatments if t.slug == slug), None),
+        }
+
+    return shared_pages.render("storefront/kits.html", "kits", (slug or "",), context)
 
 
 @blueprint.get("/kits/<slug>")

@@ -118,6 +118,27 @@ def test_the_plan_api_follows_a_price_change_of_its_kit(client, runner, app_ctx)
     assert after.get_json()["kit"]["price_pence"] > before["price_pence"]
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/products",
+        "/products/umbra-sheer-mineral-fluid-spf50",
+        "/kits",
+        "/kits/microneedling-recovery-kit",
+        "/treatments",
+        "/treatments/microneedling",
+    ],
+)
+def test_a_page_seen_again_is_served_from_the_shared_render(client, runner, count_queries, path):
+    assert runner.invoke(args=["seed"]).exit_code == 0
+    assert client.get(path).status_code == 200
+    with count_queries() as again:
+        assert client.get(path).status_code == 200
+    # Only the tokens are read: the catalogue, its stock and the markup come from the cache.
+    assert len(again.statements) == 1 and "FROM catalogue_version" in again.statements[0]
+
+
 def test_every_write_to_the_catalogue_or_stock_replaces_its_token(app_ctx):
     cream = make_product()
     lot = make_lot(cream, 4)

@@ -16,20 +16,22 @@ from shop.services.inventory.listings import StockRow, list_stock
 ONLY_FEW_LEFT = 5
 
 
-def sellable_by_product(product_ids: Iterable[int], today: date) -> dict[int, int]:
-    """Return units that can be sold now per product: unexpired lots, less what orders hold."""
-    ids = sorted(set(product_ids))
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        select(
-            StockLot.product_id,
-            func.sum(StockLot.quantity_on_hand - StockLot.quantity_reserved),
-        )
-        .where(StockLot.product_id.in_(ids), StockLot.expiry_date > today)
-        .group_by(StockLot.product_id)
-    ).all()
-    sellable = dict.fromkeys(ids, 0)
+def sellable_by_product(product_ids: Iterable[int] | None, today: date) -> dict[int, int]:
+    """Return units that can be sold now per product: unexpired lots, less what orders hold.
+
+    `None` asks for every product with stock (one grouped scan, no list of ids to send).
+    """
+    query = select(
+        StockLot.product_id, func.sum(StockLot.quantity_on_hand - StockLot.quantity_reserved)
+    ).where(StockLot.expiry_date > today)
+    sellable: dict[int, int] = {}
+    if product_ids is not None:
+        ids = sorted(set(product_ids))
+        if not ids:
+            return {}
+        query = query.where(StockLot.product_id.in_(ids))
+        sellable = dict.fromkeys(ids, 0)
+    rows = db.session.execute(query.group_by(StockLot.product_id)).all()
     sellable.update({product_id: int(total or 0) for product_id, total in rows})
     return sellable
 
