@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from models import User, db
-from shop import input_guards, security, shared_pages
+from shop import input_guards, security
 from shop.config import INSTANCE_DIR, PROJECT_ROOT, load_config
 from shop.extensions import bootstrap, csrf, limiter, login_manager, migrate, shared_cache
 from shop.services.shared_cache import forget_request_tokens
@@ -95,7 +95,6 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    shared_pages.init_app(app)  # after CSRF, whose template token it wraps
     bootstrap.init_app(app)
     shared_cache.init_app(app)
     # Tests keep one app context across requests; each request must read the tokens afresh.

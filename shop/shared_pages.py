@@ -1,7 +1,7 @@
 """Catalogue pages rendered once for every visitor, with holes for what is theirs alone.
 
 A shared page is rendered with `shared_render` set: base.html leaves a marked hole for the
-basket badge, the account menu and flashed messages, and every `csrf_token()` is a marker.
+basket badge, the account menu and flashed messages, and every form token is a marker.
 The result is cached under the catalogue and stock tokens; each request fills the holes from
 `_personal.html` and gives each form a token of the visitor's own session. So the costly part
 (queries and catalogue markup) is shared, and nothing personal ever is.
@@ -10,34 +10,18 @@ The result is cached under the catalogue and stock tokens; each request fills th
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextvars import ContextVar
 from typing import Any
 
-from flask import Flask, current_app, g, render_template
-from markupsafe import Markup
+from flask import current_app, g, render_template
 
 from shop import clock
 from shop.services import shared_cache
 
 HOLES = ("basket_badge", "account_nav", "flashes")
-# Stands for the visitor's form token in a shared page; page data is escaped, so no product
-# text can forge it.
-CSRF_MARK = "<!--personal:csrf-->"
-_sharing: ContextVar[bool] = ContextVar("shared_render", default=False)
-
-
-def init_app(app: Flask) -> None:
-    """Make `csrf_token()` in templates leave its marker while a shared page is rendered."""
-    visitors_token = app.jinja_env.globals["csrf_token"]
-    app.extensions["shared_pages.csrf_token"] = visitors_token
-
-    def csrf_token() -> str:
-        return Markup(CSRF_MARK) if _sharing.get() else visitors_token()
-
-    app.jinja_env.globals["csrf_token"] = csrf_token
-    # Flask-WTF also hands templates its function through a context processor; this one runs
-    # after it, so every template and macro gets the wrapper.
-    app.context_processor(lambda: {"csrf_token": csrf_token})
+# Stands for the visitor's form token in a shared page. Nothing in it changes when escaped,
+# so it reads the same in an attribute; a product's text that held it would only ever show
+# the visitor their own token.
+CSRF_MARK = "personal-csrf-token-mark"
 
 
 def render(
@@ -53,29 +37,28 @@ def render(
     `load` returns the template's context, or None when there is no such page. `stock=False`
     for pages that show no stock levels, so a sale keeps them.
     """
-    unshareable: list[str] = []
 
     def build() -> str | None:
-        context = load()
-        if context is None:
-            return None
-        reset = _sharing.set(True)
+        # Every way of making a form token (csrf_token(), a WTForms CSRF field, which makes it
+        # when the form is built) asks Flask-WTF, which answers from g when it holds one:
+        # while the page is built, g holds the marker, so no visitor's token, and no new
+        # session, can ever end up in it.
+        field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+        visitors = g.pop(field, None)
+        setattr(g, field, CSRF_MARK)
         try:
-            page = render_template(template, shared_render=True, **context)
+            context = load()
+            if context is None:
+                return None
+            return render_template(template, shared_render=True, **context)
         finally:
-            _sharing.reset(reset)
-        # A form that made a real token (a WTForms CSRF field) belongs to this visitor only.
-        token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
-        if token and token in page:
-            unshareable.append(page)
-            return None
-        return page
+            g.pop(field, None)
+            if visitors is not None:
+                setattr(g, field, visitors)
 
     # The day is part of the key: lots expire at midnight without any write.
     key = (clock.today().isoformat(), *parts)
     page = shared_cache.remember(f"page:{name}", key, build, stock=stock)
-    if page is None and unshareable:
-        page = unshareable[0]
     return None if page is None else personalise(page)
 
 
@@ -89,7 +72,7 @@ def personalise(page: str) -> str:
         if marker in page:
             page = page.replace(marker, str(getattr(parts, hole)()))
     if CSRF_MARK in page:
-        token = current_app.extensions["shared_pages.csrf_token"]
+        token = current_app.jinja_env.globals["csrf_token"]
         pieces = page.split(CSRF_MARK)
         page = pieces[0] + "".join(str(token()) + piece for piece in pieces[1:])
     return page

@@ -18,7 +18,7 @@ from flask import (
     url_for,
 )
 
-from shop import clock
+from shop import clock, shared_pages
 from shop.aftercare.timeline import Phase, TimelineDay, group_into_phases
 from shop.extensions import limiter
 from shop.kitfinder.forms import KitFinderForm
@@ -67,8 +67,12 @@ def _form() -> KitFinderForm:
 
 @blueprint.get("/kit-finder")
 def finder():
-    """Show the kit finder form."""
-    return render_template("kitfinder/finder.html", form=_form())
+    """Show the kit finder form (shared: a treatment chosen from a link is part of the key)."""
+    wanted = request.args.get("treatment", "")
+    chosen = wanted if wanted in catalogue.treatment_slugs() else ""
+    return shared_pages.render(
+        "kitfinder/finder.html", "kit-finder", (chosen,), lambda: {"form": _form()}, stock=False
+    )
 
 
 @blueprint.post("/kit-finder")

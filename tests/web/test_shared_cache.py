@@ -128,6 +128,7 @@ def test_the_plan_api_follows_a_price_change_of_its_kit(client, runner, app_ctx)
         "/kits/microneedling-recovery-kit",
         "/treatments",
         "/treatments/microneedling",
+        "/kit-finder",
     ],
 )
 def test_a_page_seen_again_is_served_from_the_shared_render(client, runner, count_queries, path):
@@ -180,6 +181,27 @@ def test_personal_parts_are_never_shared_between_two_visitors(client, app_ctx, l
     # A message meant for one visitor is shown to that visitor only.
     client.get("/kits?treatment=unknown-thing")
     assert "We do not know that treatment" not in stranger.get("/kits").get_data(as_text=True)
+
+
+def test_forms_on_shared_pages_carry_each_visitors_own_working_token(
+    app, app_ctx, runner, monkeypatch
+):
+    assert runner.invoke(args=["seed"]).exit_code == 0
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    token_of = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+    first, second = app.test_client(), app.test_client()
+    for path in ("/kit-finder", "/kits/microneedling-recovery-kit"):
+        mine = token_of.findall(first.get(path).get_data(as_text=True))
+        theirs = token_of.findall(second.get(path).get_data(as_text=True))
+        assert mine and theirs and set(mine).isdisjoint(theirs), path
+    from tests.web.test_kitfinder import _answers
+
+    # The second visitor's token from the shared kit finder works for them...
+    token = token_of.findall(second.get("/kit-finder").get_data(as_text=True))[0]
+    answered = second.post("/kit-finder", data={**_answers(), "csrf_token": token})
+    assert answered.status_code == 303
+    # ...and for nobody else.
+    assert first.post("/kit-finder", data={**_answers(), "csrf_token": token}).status_code == 400
 
 
 def test_a_staff_only_notice_is_not_shown_to_patients(client, app_ctx, login, runner):
