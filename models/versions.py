@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import Integer, String, event
+from sqlalchemy import Integer, String, event, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -45,6 +45,11 @@ class CatalogueVersion(db.Model):
     # reuse a token an earlier state was cached under.
     catalogue: Mapped[str] = mapped_column(String(32))
     stock: Mapped[str] = mapped_column(String(32))
+
+
+_CURRENT = select(CatalogueVersion.catalogue, CatalogueVersion.stock).where(
+    CatalogueVersion.id == 1
+)
 
 
 def _kinds_for(table_names) -> set[str]:
@@ -103,10 +108,10 @@ def _forget_pending(session: Session) -> None:
 
 
 def current_versions(session: Session) -> tuple[str, str] | None:
-    """Return (catalogue token, stock token), or None before anything was ever recorded."""
-    row = session.execute(
-        db.select(CatalogueVersion.catalogue, CatalogueVersion.stock).where(
-            CatalogueVersion.id == 1
-        )
-    ).first()
+    """Return (catalogue token, stock token), or None before anything was ever recorded.
+
+    Asked on nearly every page, so it runs as a plain Core statement on the session's
+    connection: the ORM's result handling would cost more than the query.
+    """
+    row = session.connection().execute(_CURRENT).first()
     return (row[0], row[1]) if row else None

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from models import Kit, KitItem, Product, ProductSkinType, Treatment, db, kit_treatments
 from shop.aftercare import (
@@ -58,12 +59,21 @@ class PlanResult:
 
 def treatment_with_protocol(slug: str) -> tuple[Treatment, Protocol]:
     """Return a treatment and its validated protocol, or raise UnknownTreatment."""
+    # The protocol itself (a large JSON document) is read only when it is not cached; a stored
+    # protocol always has its content hash.
     treatment = db.session.execute(
-        select(Treatment).where(Treatment.slug == slug)
+        select(Treatment).where(Treatment.slug == slug).options(defer(Treatment.protocol))
     ).scalar_one_or_none()
-    if treatment is None or not treatment.protocol:
+    if treatment is None or (treatment.protocol_hash is None and not treatment.protocol):
         raise UnknownTreatment(slug)
-    return treatment, protocol_from_dict(treatment.protocol)
+    # Reading a protocol checks every rule in it: done once per catalogue version, not per plan.
+    protocol = shared_cache.remember(
+        "protocol",
+        (treatment.slug, treatment.protocol_hash),
+        lambda: protocol_from_dict(treatment.protocol),
+        stock=False,
+    )
+    return treatment, protocol
 
 
 def engine_product(product: Product, sellable: int = 0) -> CatalogueProduct:
