@@ -10,6 +10,7 @@ The result is cached under the catalogue and stock tokens; each request fills th
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, g, render_template
@@ -24,18 +25,26 @@ HOLES = ("basket_badge", "account_nav", "flashes")
 CSRF_MARK = "personal-csrf-token-mark"
 
 
+@dataclass(frozen=True)
+class Personal:
+    """A page's context that must not be shared, e.g. because it echoes what was sent."""
+
+    context: dict[str, Any]
+
+
 def render(
     template: str,
     name: str,
     parts: tuple,
-    load: Callable[[], dict[str, Any] | None],
+    load: Callable[[], dict[str, Any] | Personal | None],
     *,
     stock: bool = True,
 ) -> str | None:
     """Return the page for `name` and `parts`, rendered from `load()`'s context once.
 
-    `load` returns the template's context, or None when there is no such page. `stock=False`
-    for pages that show no stock levels, so a sale keeps them.
+    `load` returns the template's context, or None when there is no such page, or the context
+    wrapped in Personal to render it for this request only. `stock=False` for pages that show
+    no stock levels, so a sale keeps them.
     """
 
     def build() -> str | None:
@@ -50,6 +59,10 @@ def render(
             context = load()
             if context is None:
                 return None
+            if isinstance(context, Personal):
+                return shared_cache.Uncached(
+                    render_template(template, shared_render=True, **context.context)
+                )
             return render_template(template, shared_render=True, **context)
         finally:
             g.pop(field, None)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from flask import current_app, g, has_app_context
 from sqlalchemy import event
@@ -52,10 +53,17 @@ def forget_request_tokens(_error: BaseException | None = None) -> None:
     g.pop(_TOKENS, None)
 
 
+@dataclass(frozen=True)
+class Uncached(Generic[T]):
+    """A build's result for the one caller that asked: returned, never kept."""
+
+    value: T
+
+
 def remember(
     name: str,
     parts: tuple,
-    build: Callable[[], T],
+    build: Callable[[], T | Uncached[T]],
     *,
     stock: bool = True,
     current: tuple[str, str] | None = None,
@@ -64,11 +72,12 @@ def remember(
 
     `stock=False` for values that do not depend on stock levels, so a sale keeps them.
     `current` passes tokens already read in this use case. With no tokens recorded yet,
-    nothing is cached.
+    nothing is cached; neither is a None result, nor one `build` wraps in Uncached.
     """
     current = current or tokens()
     if current is None:
-        return build()
+        value = build()
+        return value.value if isinstance(value, Uncached) else value
     catalogue, stock_token = current
     key = ":".join((name, catalogue, stock_token if stock else "-", *map(str, parts)))
     with _lock:
@@ -78,8 +87,10 @@ def remember(
     value = shared_cache.get(key)
     if value is None:
         value = build()
+        if isinstance(value, Uncached):
+            return value.value
         if value is None:
-            return None  # nothing to keep: no such page, or not shareable
+            return None  # nothing to keep
         shared_cache.set(key, value)
     _keep(key, value)
     return value

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, render_template, request
+from flask import Blueprint, abort, current_app, flash, request
 
 from shop import clock, shared_pages
 from shop.services import catalogue, plans
@@ -26,45 +26,45 @@ def home():
     )
 
 
+# The query parameters the catalogue listens to; any other is ignored, as before.
+FILTER_FIELDS = frozenset(ProductFilterForm().data)
+
+
 @blueprint.get("/products")
 def products():
     """List active products with filters, sorting and pagination; bad values are ignored."""
-    form = ProductFilterForm(request.args)
-    problems: list[str] = []
-    if not form.validate():
-        for field_name, errors in form.errors.items():
-            field = form[field_name]
-            problems.append(f"{field.label.text}: {errors[0]} We ignored that value.")
-            field.data = field.default
-    filters = ProductFilters(
-        category=form.category.data or None,
-        min_spf=int(form.spf.data) if form.spf.data else None,
-        fragrance_free=bool(form.fragrance_free.data),
-        skin_type=form.skin_type.data or None,
-        sort=form.sort.data or "name",
-    )
-    query_args = {k: v for k, v in request.args.items() if k != "page" and k in form}
+    sent = {k: v for k, v in request.args.items() if k in FILTER_FIELDS}
+    per_page = current_app.config["PRODUCTS_PER_PAGE"]
 
-    def context() -> dict:
-        listing = catalogue.list_products(
-            filters,
-            page=form.page.data or 1,
-            per_page=current_app.config["PRODUCTS_PER_PAGE"],
-            today=clock.today(),
+    def context():
+        form = ProductFilterForm(request.args)
+        problems: list[str] = []
+        if not form.validate():
+            for field_name, errors in form.errors.items():
+                field = form[field_name]
+                problems.append(f"{field.label.text}: {errors[0]} We ignored that value.")
+                field.data = field.default
+        filters = ProductFilters(
+            category=form.category.data or None,
+            min_spf=int(form.spf.data) if form.spf.data else None,
+            fragrance_free=bool(form.fragrance_free.data),
+            skin_type=form.skin_type.data or None,
+            sort=form.sort.data or "name",
         )
-        return {"form": form, "listing": listing, "problems": problems, "query_args": query_args}
+        listing = catalogue.list_products(
+            filters, page=form.page.data or 1, per_page=per_page, today=clock.today()
+        )
+        shown = {
+            "form": form,
+            "listing": listing,
+            "problems": problems,
+            "query_args": {k: v for k, v in sent.items() if k != "page"},
+        }
+        # A page that echoes values we refused is this request's alone.
+        return shared_pages.Personal(shown) if problems else shown
 
-    if problems:  # echoes what was sent: rendered for this request only
-        return render_template("storefront/products.html", **context())
     return shared_pages.render(
-        "storefront/products.html",
-        "products",
-        (
-            tuple(sorted(query_args.items())),
-            form.page.data or 1,
-            current_app.config["PRODUCTS_PER_PAGE"],
-        ),
-        context,
+        "storefront/products.html", "products", (tuple(sorted(sent.items())), per_page), context
     )
 
 

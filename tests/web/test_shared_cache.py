@@ -140,6 +140,20 @@ def test_a_page_seen_again_is_served_from_the_shared_render(client, runner, coun
     assert len(again.statements) == 1 and "FROM catalogue_version" in again.statements[0]
 
 
+def test_refused_filter_values_never_push_shared_pages_out(
+    client, app_ctx, count_queries, monkeypatch
+):
+    monkeypatch.setitem(app_ctx.config, "SHARED_CACHE_LOCAL_ENTRIES", 3)
+    make_product(name="Kept Cream")
+    client.get("/products")
+    for number in range(10):
+        page = client.get(f"/products?category=junk-{number}").get_data(as_text=True)
+        assert "We ignored that value" in page
+    with count_queries() as again:
+        assert "Kept Cream" in client.get("/products").get_data(as_text=True)
+    assert again.count == 1
+
+
 def test_every_write_to_the_catalogue_or_stock_replaces_its_token(app_ctx):
     cream = make_product()
     lot = make_lot(cream, 4)
