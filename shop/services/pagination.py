@@ -20,6 +20,8 @@ class Page:
     page: int
     per_page: int
     total: int
+    # True when counting stopped early: there are more rows than `total` says.
+    more: bool = False
 
     @property
     def pages(self) -> int:
@@ -40,16 +42,26 @@ def paginate(
     make_items: Callable[[list[Any]], list[Any]] = list,
     *,
     scalars: bool = False,
+    count_ahead: int | None = None,
 ) -> Page:
     """Run one page of an ordered query: a count, then that page's rows, made into items.
 
     `make_items` gets the page's rows all at once, so it can look up what they need in one
-    more query; with `scalars` the rows are the objects of the query's first column.
+    more query; with `scalars` the rows are the objects of the query's first column. With
+    `count_ahead`, rows are counted only up to that many pages past the one asked for, so
+    the first pages of a listing that keeps growing (orders) cost the same whatever its
+    length; `Page.more` then says the listing goes on past `total`.
     """
-    total = db.session.execute(
-        select(func.count()).select_from(query.order_by(None).subquery())
-    ).scalar_one()
+    counted = query.order_by(None)
+    limit = None
+    if count_ahead is not None:
+        limit = (max(page, 1) + count_ahead) * per_page + 1
+        counted = counted.limit(limit)
+    total = db.session.execute(select(func.count()).select_from(counted.subquery())).scalar_one()
+    more = limit is not None and total >= limit
+    if more:
+        total = limit - 1
     page = clamp_page(page, total, per_page)
     result = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
     rows = list(result.scalars() if scalars else result.all())
-    return Page(items=list(make_items(rows)), page=page, per_page=per_page, total=total)
+    return Page(items=list(make_items(rows)), page=page, per_page=per_page, total=total, more=more)
