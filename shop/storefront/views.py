@@ -19,7 +19,9 @@ def home():
     return render_template(
         "storefront/home.html",
         treatments=catalogue.list_treatments(),
-        featured=catalogue.list_kits(today, featured_only=True),
+        featured=catalogue.list_kits(
+            today, featured_only=True, limit=current_app.config["FEATURED_KITS"]
+        ),
     )
 
 
@@ -67,17 +69,27 @@ def product(slug: str):
 
 @blueprint.get("/kits")
 def kits():
-    """List the aftercare kits, optionally for one treatment, with prices and availability."""
+    """List the aftercare kits a page at a time, optionally for one treatment."""
     treatments = {treatment.slug: treatment for treatment in catalogue.list_treatments()}
     wanted = request.args.get("treatment", "")
     selected = treatments.get(wanted)
     if wanted and selected is None:
         flash("We do not know that treatment, so here are all our kits.", "warning")
+    raw_page = request.args.get("page", "1")
+    # Like /products: a page that is not a whole number from 1 shows the first page.
+    page = int(raw_page) if raw_page.isascii() and raw_page.isdigit() else 1
+    listing = catalogue.page_kits(
+        clock.today(),
+        page=min(max(page, 1), 100000),
+        per_page=current_app.config["KITS_PER_PAGE"],
+        treatment_slug=selected.slug if selected else None,
+    )
     return render_template(
         "storefront/kits.html",
-        kits=catalogue.list_kits(clock.today(), treatment_slug=selected.slug if selected else None),
+        listing=listing,
         treatments=list(treatments.values()),
         selected_treatment=selected,
+        query_args={"treatment": selected.slug} if selected else {},
     )
 
 
