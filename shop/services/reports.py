@@ -167,7 +167,7 @@ def best_sellers(start: date, end: date, kind: str, page: int = 1, per_page: int
     if per_page is None:
         rows = sellers(db.session.execute(query).all())
         return Page(rows, 1, max(len(rows), 1), len(rows))
-    return paginate(query, page, per_page, sellers)
+    return paginate(query, page, per_page, sellers, count_in_page=True)
 
 
 @dataclass(frozen=True)
@@ -245,9 +245,9 @@ class StockValue:
     units_without_cost: int
 
 
-def stock_value(page: int = 1, per_page: int | None = None) -> Page:
-    """Return a page of products' on-hand units valued at cost, by name (all without per_page)."""
-    query = (
+def _stock_values(products: Select) -> Select:
+    """Each product's on-hand units and their value at cost, for the products selected."""
+    return (
         select(
             Product.sku,
             Product.name,
@@ -258,21 +258,49 @@ def stock_value(page: int = 1, per_page: int | None = None) -> Page:
             ),
         )
         .join(StockLot, StockLot.product_id == Product.id)
-        .where(StockLot.quantity_on_hand > 0)
+        .where(StockLot.quantity_on_hand > 0, Product.id.in_(products))
         .group_by(Product.id, Product.sku, Product.name)
         .order_by(Product.name, Product.id)
     )
 
-    def values(rows) -> list[StockValue]:
-        return [
-            StockValue(sku, name, int(units), int(value or 0), int(no_cost or 0))
-            for sku, name, units, value, no_cost in rows
-        ]
 
+def _values(rows) -> list[StockValue]:
+    return [
+        StockValue(sku, name, int(units), int(value or 0), int(no_cost or 0))
+        for sku, name, units, value, no_cost in rows
+    ]
+
+
+# The stock table counts this many pages past the one shown (see pagination.paginate).
+STOCK_PAGES_COUNTED_AHEAD = 4
+
+
+def stock_value(page: int = 1, per_page: int | None = None) -> Page:
+    """Return a page of products' on-hand units valued at cost, by name (all without per_page).
+
+    A page walks products by name (ix_product_name), keeping those with a lot on hand (the
+    lot index answers), and values only that page's lots, so its cost does not grow with
+    the catalogue.
+    """
+    on_hand = (
+        select(StockLot.id)
+        .where(StockLot.product_id == Product.id, StockLot.quantity_on_hand > 0)
+        .exists()
+    )
+    stocked = select(Product.id).where(on_hand)
     if per_page is None:
-        rows = values(db.session.execute(query).all())
+        rows = _values(db.session.execute(_stock_values(stocked)).all())
         return Page(rows, 1, max(len(rows), 1), len(rows))
-    return paginate(query, page, per_page, values)
+    return paginate(
+        stocked.order_by(Product.name, Product.id),
+        page,
+        per_page,
+        lambda ids: _values(
+            db.session.execute(_stock_values(select(Product.id).where(Product.id.in_(ids)))).all()
+        ),
+        scalars=True,
+        count_ahead=STOCK_PAGES_COUNTED_AHEAD,
+    )
 
 
 def stock_value_total() -> int:
