@@ -381,6 +381,9 @@ def main() -> int:
             built = time.perf_counter() - started
             large = measure_all(public, staff, pages, args.repeat)
             if args.database_url:
+                # The pages ran inside this app context, so its session still holds a
+                # transaction (and PostgreSQL's table locks) that DROP TABLE would wait on.
+                db.session.remove()
                 db.drop_all()
     print(
         f"Built {args.products} products, {args.kits} kits and {args.orders} orders "

@@ -94,6 +94,8 @@ class Product(db.Model):
         CheckConstraint("days_per_unit IS NULL OR days_per_unit > 0", name="days_positive"),
         CheckConstraint("low_stock_threshold >= 0", name="threshold_not_negative"),
         Index("ix_product_active_category", "is_active", "category"),
+        # Staff lists read products by name, a page at a time.
+        Index("ix_product_name", "name", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

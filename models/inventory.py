@@ -36,8 +36,17 @@ class StockLot(db.Model):
         CheckConstraint(
             "unit_cost_pence IS NULL OR unit_cost_pence >= 0", name="cost_not_negative"
         ),
-        # Allocation walks a product's lots in expiry order (first expiry, first out).
-        Index("ix_stock_lot_product_expiry", "product_id", "expiry_date"),
+        # Allocation walks a product's lots in expiry order (first expiry, first out); the
+        # quantities make it covering, so low stock sums a product's lots from the index.
+        Index(
+            "ix_stock_lot_sellable",
+            "product_id",
+            "expiry_date",
+            "quantity_on_hand",
+            "quantity_reserved",
+        ),
+        # The dashboard looks for lots expired or expiring soon, across products.
+        Index("ix_stock_lot_expiry_date", "expiry_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -49,6 +50,23 @@ class Order(db.Model):
         Index("ix_order_user_id", "user_id", "placed_at"),
         Index("ix_order_reserved_until", "status", "reserved_until"),
         Index("ix_order_recommendation_id", "recommendation_id"),
+        # The staff order list reads newest first; id breaks ties in the same order.
+        Index("ix_order_placed_at", "placed_at", "id"),
+        # The dashboard's "to pack" list, oldest payment first. Partial (packed_at IS NULL),
+        # as PostgreSQL reads no order from an index past an IS NULL column: it sorted
+        # every paid order to find the first ten.
+        Index(
+            "ix_order_to_pack",
+            "status",
+            "paid_at",
+            "id",
+            sqlite_where=text("packed_at IS NULL"),
+            postgresql_where=text("packed_at IS NULL"),
+        ),
+        # The click-and-collect queue, per status, by hold deadline.
+        Index("ix_order_collect_queue", "status", "fulfilment", "reserved_until", "id"),
+        # Sales reports pick orders by payment time, or placing time when never paid.
+        Index("ix_order_paid_at_placed_at", "paid_at", "placed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

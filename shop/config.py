@@ -80,6 +80,15 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # The clinic's time zone: what "today" means for expiry, report days and holds.
         "SHOP_TIMEZONE": os.environ.get("SHOP_TIMEZONE", "Europe/London"),
         "PRODUCTS_PER_PAGE": _int("PRODUCTS_PER_PAGE", 12),
+        "KITS_PER_PAGE": _int("KITS_PER_PAGE", 12),
+        # The home page shows at most this many featured kits.
+        "FEATURED_KITS": _int("FEATURED_KITS", 4),
+        # Staff lists of orders, products and stock; kits are fewer a page, as each row runs
+        # the protocol check.
+        "STAFF_ROWS_PER_PAGE": _int("STAFF_ROWS_PER_PAGE", 25),
+        "STAFF_KITS_PER_PAGE": _int("STAFF_KITS_PER_PAGE", 15),
+        # Rows of each per-product report table on the page; the CSV has them all.
+        "REPORT_ROWS_PER_PAGE": _int("REPORT_ROWS_PER_PAGE", 10),
         # The staff and clinic reports open on this many days, today included.
         "REPORT_DEFAULT_DAYS": _int("REPORT_DEFAULT_DAYS", 30),
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", ""),

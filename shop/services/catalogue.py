@@ -141,21 +141,18 @@ def get_product(slug: str, today: date) -> tuple[ProductCard, list[KitCard]] | N
     return ProductCard(product, product_availability(sellable[product.id])), _kit_cards(kits, today)
 
 
+def _with_kit_contents(query: Select) -> Select:
+    """Have a kit query load items, products and treatments up front (no N+1)."""
+    return query.options(
+        # Skin types too: the kit page places each item on its treatments' needs.
+        selectinload(Kit.items).selectinload(KitItem.product).selectinload(Product.skin_type_rows),
+        selectinload(Kit.treatments),
+    )
+
+
 def _load_kits(query: Select) -> list[Kit]:
     """Run a kit query with items, products and treatments loaded up front (no N+1)."""
-    return list(
-        db.session.execute(
-            query.options(
-                # Skin types too: the kit page places each item on its treatments' needs.
-                selectinload(Kit.items)
-                .selectinload(KitItem.product)
-                .selectinload(Product.skin_type_rows),
-                selectinload(Kit.treatments),
-            )
-        )
-        .scalars()
-        .all()
-    )
+    return list(db.session.execute(_with_kit_contents(query)).scalars().all())
 
 
 def _kit_cards(kits: list[Kit], today: date) -> list[KitCard]:
@@ -164,14 +161,39 @@ def _kit_cards(kits: list[Kit], today: date) -> list[KitCard]:
     return [KitCard(kit, kit_price(kit), availability[kit.id]) for kit in kits]
 
 
-def list_kits(today: date, treatment_slug: str | None = None, featured_only: bool = False):
-    """Return active kits in display order, optionally for one treatment or only featured."""
-    query = select(Kit).where(Kit.is_active.is_(True)).order_by(Kit.position, Kit.name)
+def _active_kits(treatment_slug: str | None = None, featured_only: bool = False) -> Select:
+    """Build the query of active kits in display order, for one treatment or only featured."""
+    query = select(Kit).where(Kit.is_active.is_(True)).order_by(Kit.position, Kit.name, Kit.id)
     if treatment_slug:
         query = query.where(Kit.treatments.any(Treatment.slug == treatment_slug))
     if featured_only:
         query = query.where(Kit.is_featured.is_(True))
-    return _kit_cards(_load_kits(query), today)
+    return query
+
+
+def list_kits(
+    today: date,
+    treatment_slug: str | None = None,
+    featured_only: bool = False,
+    limit: int | None = None,
+) -> list[KitCard]:
+    """Return active kits in display order (at most `limit`), for one treatment or featured."""
+    return _kit_cards(_load_kits(_active_kits(treatment_slug, featured_only).limit(limit)), today)
+
+
+def page_kits(today: date, page: int, per_page: int, treatment_slug: str | None = None) -> Page:
+    """Return one page of active kits with prices and availability, optionally for a treatment.
+
+    A fixed number of queries whatever the number of kits: the count, the page, its items,
+    products, skin types and treatments, and their stock.
+    """
+    return paginate(
+        _with_kit_contents(_active_kits(treatment_slug)),
+        page,
+        per_page,
+        lambda kits: _kit_cards(kits, today),
+        scalars=True,
+    )
 
 
 def get_kit(slug: str, today: date) -> KitCard | None:

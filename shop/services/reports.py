@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 import pygal
 from pygal.style import Style
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select, union_all
 
 from models import (
     ConsultationRequest,
@@ -31,9 +31,11 @@ from shop.money import plain_pounds
 from shop.services.inventory import (
     StockRow,
     expired_lots_on_hand,
+    expiry_counts,
     lots_expiring,
     low_stock,
 )
+from shop.services.pagination import Page, paginate
 from shop.services.spreadsheets import csv_safe
 
 # Orders that count as sales: paid and not (wholly) refunded; refunds are taken off.
@@ -51,9 +53,27 @@ def _sold_at():
     return func.coalesce(Order.paid_at, Order.placed_at)
 
 
+def _sold_between(low: datetime, high: datetime):
+    """Orders sold in [low, high): paid then, or never paid and placed then.
+
+    The same as coalesce(paid_at, placed_at) in the range, written as two ranges on
+    ix_order_paid_at_placed_at (paid_at; then paid_at IS NULL and placed_at), so the
+    database reads only the range's orders instead of computing coalesce on every order.
+    """
+    return and_(
+        # Nearly every order has a sales status, so that test must not pick the index:
+        # `status || ''` keeps SQLite (which has no statistics unless ANALYZE ran) from
+        # walking every sold order through a status index instead of the two date ranges.
+        Order.status.concat("").in_(SALES_STATUSES),
+        or_(
+            and_(Order.paid_at >= low, Order.paid_at < high),
+            and_(Order.paid_at.is_(None), Order.placed_at >= low, Order.placed_at < high),
+        ),
+    )
+
+
 def _in_range(start: date, end: date):
-    low, high = _bounds(start, end)
-    return and_(Order.status.in_(SALES_STATUSES), _sold_at() >= low, _sold_at() < high)
+    return _sold_between(*_bounds(start, end))
 
 
 def _net_line():
@@ -117,31 +137,37 @@ class BestSeller:
     revenue_pence: int
 
 
-def best_sellers(start: date, end: date, limit: int = 10) -> dict[str, list[BestSeller]]:
-    """Return the best-selling products and kits by units (net of refunds), one query."""
+def _best_sellers_query(start: date, end: date, kind: str) -> Select:
+    """Products or kits sold in the range, most units first (net of refunds), grouped in SQL."""
+    item_id = OrderLine.product_id if kind == "product" else OrderLine.kit_id
+    item = Product if kind == "product" else Kit
     units = func.sum(OrderLine.quantity - OrderLine.refunded_quantity)
-    rows = db.session.execute(
-        select(
-            OrderLine.kind,
-            func.coalesce(OrderLine.product_id, OrderLine.kit_id),
-            func.coalesce(Product.name, Kit.name),
-            units,
-            func.sum(_net_line()),
-        )
+    revenue = func.sum(_net_line())
+    return (
+        select(item_id, item.name, units, revenue)
         .join(Order, Order.id == OrderLine.order_id)
-        .outerjoin(Product, Product.id == OrderLine.product_id)
-        .outerjoin(Kit, Kit.id == OrderLine.kit_id)
-        .where(_in_range(start, end))
-        .group_by(OrderLine.kind, OrderLine.product_id, OrderLine.kit_id, Product.name, Kit.name)
-    ).all()
-    result: dict[str, list[BestSeller]] = {"product": [], "kit": []}
-    for kind, item_id, name, sold, revenue in rows:
-        if int(sold or 0) > 0:
-            result[kind].append(BestSeller(kind, item_id, name, int(sold), int(revenue or 0)))
-    for kind in result:
-        result[kind] = sorted(result[kind], key=lambda b: (-b.units, -b.revenue_pence, b.name))
-        result[kind] = result[kind][:limit]
-    return result
+        .join(item, item.id == item_id)
+        .where(OrderLine.kind == kind, _in_range(start, end))
+        .group_by(item_id, item.name)
+        .having(units > 0)
+        .order_by(units.desc(), revenue.desc(), item.name, item_id)
+    )
+
+
+def best_sellers(start: date, end: date, kind: str, page: int = 1, per_page: int | None = None):
+    """Return one page of the best-selling products or kits (every one without `per_page`)."""
+
+    def sellers(rows) -> list[BestSeller]:
+        return [
+            BestSeller(kind, item_id, name, int(units), int(revenue or 0))
+            for item_id, name, units, revenue in rows
+        ]
+
+    query = _best_sellers_query(start, end, kind)
+    if per_page is None:
+        rows = sellers(db.session.execute(query).all())
+        return Page(rows, 1, max(len(rows), 1), len(rows))
+    return paginate(query, page, per_page, sellers, count_in_page=True)
 
 
 @dataclass(frozen=True)
@@ -219,9 +245,9 @@ class StockValue:
     units_without_cost: int
 
 
-def stock_value() -> list[StockValue]:
-    """Return each product's on-hand units valued at cost (lots x unit cost), one query."""
-    rows = db.session.execute(
+def _stock_values(products: Select) -> Select:
+    """Each product's on-hand units and their value at cost, for the products selected."""
+    return (
         select(
             Product.sku,
             Product.name,
@@ -232,14 +258,59 @@ def stock_value() -> list[StockValue]:
             ),
         )
         .join(StockLot, StockLot.product_id == Product.id)
-        .where(StockLot.quantity_on_hand > 0)
+        .where(StockLot.quantity_on_hand > 0, Product.id.in_(products))
         .group_by(Product.id, Product.sku, Product.name)
-        .order_by(Product.name)
-    ).all()
+        .order_by(Product.name, Product.id)
+    )
+
+
+def _values(rows) -> list[StockValue]:
     return [
         StockValue(sku, name, int(units), int(value or 0), int(no_cost or 0))
         for sku, name, units, value, no_cost in rows
     ]
+
+
+# The stock table counts this many pages past the one shown (see pagination.paginate).
+STOCK_PAGES_COUNTED_AHEAD = 4
+
+
+def stock_value(page: int = 1, per_page: int | None = None) -> Page:
+    """Return a page of products' on-hand units valued at cost, by name (all without per_page).
+
+    A page walks products by name (ix_product_name), keeping those with a lot on hand (the
+    lot index answers), and values only that page's lots, so its cost does not grow with
+    the catalogue.
+    """
+    on_hand = (
+        select(StockLot.id)
+        .where(StockLot.product_id == Product.id, StockLot.quantity_on_hand > 0)
+        .exists()
+    )
+    stocked = select(Product.id).where(on_hand)
+    if per_page is None:
+        rows = _values(db.session.execute(_stock_values(stocked)).all())
+        return Page(rows, 1, max(len(rows), 1), len(rows))
+    return paginate(
+        stocked.order_by(Product.name, Product.id),
+        page,
+        per_page,
+        lambda ids: _values(
+            db.session.execute(_stock_values(select(Product.id).where(Product.id.in_(ids)))).all()
+        ),
+        scalars=True,
+        count_ahead=STOCK_PAGES_COUNTED_AHEAD,
+    )
+
+
+def stock_value_total() -> int:
+    """Return the value at cost of all stock on hand (one sum over the lots)."""
+    total = db.session.execute(
+        select(
+            func.sum(StockLot.quantity_on_hand * func.coalesce(StockLot.unit_cost_pence, 0))
+        ).where(StockLot.quantity_on_hand > 0)
+    ).scalar_one()
+    return int(total or 0)
 
 
 @dataclass(frozen=True)
@@ -291,15 +362,16 @@ def sold_from_expiring_lots(
 
 @dataclass(frozen=True)
 class Report:
-    """Everything the reports page shows for one date range."""
+    """Everything the reports page shows for one date range; per-item tables are pages."""
 
     start: date
     end: date
     daily: list[SalesPoint]
     weekly: list[SalesPoint]
-    best: dict[str, list[BestSeller]]
+    best: dict[str, Page]  # "product" and "kit": pages of BestSeller
     treatments: list[TreatmentRevenue]
-    stock: list[StockValue]
+    stock: Page  # of StockValue
+    stock_value_pence: int
     short_dated: list[ShortDatedSale]
 
     @property
@@ -312,27 +384,33 @@ class Report:
         """Return how many orders were sold in the range."""
         return sum(point.orders for point in self.daily)
 
-    @property
-    def stock_value_pence(self) -> int:
-        """Return the value of all stock on hand at cost."""
-        return sum(row.value_pence for row in self.stock)
 
+def build_report(
+    start: date, end: date, pages: dict[str, int] | None = None, per_page: int | None = None
+) -> Report:
+    """Compute every report for a date range (a fixed number of queries).
 
-def build_report(start: date, end: date) -> Report:
-    """Compute every report for a date range (a fixed number of queries)."""
+    With `per_page`, the best-seller and stock tables are one page each (`pages` says which,
+    by "products", "kits" and "stock"); without it they are whole, as the CSV needs them.
+    """
     if end < start:
         raise ValueError("The end date is before the start date.")
     if (end - start).days >= MAX_RANGE_DAYS:
         raise ValueError(f"Choose a range of at most {MAX_RANGE_DAYS} days.")
+    pages = pages or {}
     daily = sales_by_day(start, end)
     return Report(
         start=start,
         end=end,
         daily=daily,
         weekly=sales_by_week(daily),
-        best=best_sellers(start, end),
+        best={
+            "product": best_sellers(start, end, "product", pages.get("products", 1), per_page),
+            "kit": best_sellers(start, end, "kit", pages.get("kits", 1), per_page),
+        },
         treatments=revenue_by_treatment(start, end),
-        stock=stock_value(),
+        stock=stock_value(pages.get("stock", 1), per_page),
+        stock_value_pence=stock_value_total(),
         short_dated=sold_from_expiring_lots(start, end),
     )
 
@@ -353,7 +431,7 @@ def report_csv(report: Report, table: str) -> str:
             )
     elif table in ("products", "kits"):
         writer.writerow(["name", "units", "revenue"])
-        for item in report.best["product" if table == "products" else "kit"]:
+        for item in report.best["product" if table == "products" else "kit"].items:
             writer.writerow([csv_safe(item.name), item.units, plain_pounds(item.revenue_pence)])
     elif table == "treatments":
         writer.writerow(["treatment", "revenue", "via_recommendations", "via_kits"])
@@ -368,7 +446,7 @@ def report_csv(report: Report, table: str) -> str:
             )
     elif table == "stock":
         writer.writerow(["sku", "product", "units", "value_at_cost", "units_without_cost"])
-        for row in report.stock:
+        for row in report.stock.items:
             writer.writerow(
                 [
                     row.sku,
@@ -436,6 +514,12 @@ def sales_chart_svg(points: list[SalesPoint], title: str) -> bytes:
 # --- dashboard ---------------------------------------------------------------------------
 
 
+# Dashboard counts stop here ("999+"): past it the number changes nothing staff do, and
+# counting further would read ever more orders on every visit.
+DASHBOARD_COUNT_CAP = 999
+EXPIRY_WINDOWS = (30, 60, 90)
+
+
 @dataclass(frozen=True)
 class Dashboard:
     """What staff need to see first thing: work waiting, stock to act on, sales so far."""
@@ -443,64 +527,90 @@ class Dashboard:
     to_pack: list[Order]
     to_pack_count: int
     awaiting_collection: list[Order]
+    awaiting_count: int
     overdue_collection: int
     low_stock: list[StockRow]
-    expiring: dict[int, list[StockLot]]
+    expiring: list[StockLot]
+    expiring_counts: dict[int, int]
     expired_on_hand: list[StockLot]
+    expired_count: int
     today_orders: int
     today_pence: int
     week_orders: int
     week_pence: int
     open_consultations: int
 
+    @staticmethod
+    def count_label(count: int) -> str:
+        """Return a capped count as staff read it ("999+" past the cap)."""
+        return f"{DASHBOARD_COUNT_CAP}+" if count > DASHBOARD_COUNT_CAP else str(count)
+
 
 def _sales_between(low: datetime, high: datetime) -> tuple[int, int]:
     orders, revenue = db.session.execute(
         select(func.count(Order.id), func.sum(Order.total_pence - Order.refunded_pence)).where(
-            Order.status.in_(SALES_STATUSES), _sold_at() >= low, _sold_at() < high
+            _sold_between(low, high)
         )
     ).one()
     return int(orders or 0), int(revenue or 0)
 
 
-def awaiting_collection_filter():
-    """Collect orders ready on the shelf, or reserved to be paid at the desk."""
-    return and_(
-        Order.fulfilment == "collect",
-        or_(
-            Order.status == "ready_for_collection",
-            and_(Order.status == "pending_payment", Order.payment_method == "clinic"),
-        ),
-    )
-
-
-def build_dashboard(today: date, now: datetime, limit: int = 10) -> Dashboard:
-    """Collect the dashboard's lists and counts (a fixed number of queries)."""
-    to_pack_filter = and_(Order.status == "paid", Order.packed_at.is_(None))
-    to_pack = list(
-        db.session.execute(
-            select(Order).where(to_pack_filter).order_by(Order.paid_at, Order.id).limit(limit)
-        ).scalars()
-    )
-    to_pack_count = db.session.execute(
-        select(func.count(Order.id)).where(to_pack_filter)
+def _capped_count(*conditions) -> int:
+    """Count matching orders, stopping one past DASHBOARD_COUNT_CAP."""
+    return db.session.execute(
+        select(func.count()).select_from(
+            select(Order.id).where(*conditions).limit(DASHBOARD_COUNT_CAP + 1).subquery()
+        )
     ).scalar_one()
-    awaiting = list(
+
+
+# The click-and-collect queue as two conditions, each one range of ix_order_collect_queue.
+_READY_TO_COLLECT = (Order.status == "ready_for_collection", Order.fulfilment == "collect")
+_PAY_AT_DESK = (
+    Order.status == "pending_payment",
+    Order.fulfilment == "collect",
+    Order.payment_method == "clinic",
+)
+
+
+def _awaiting_collection(limit: int) -> list[Order]:
+    """Return the first orders of the collection queue by hold deadline (one query).
+
+    Each part of the queue is read in deadline order from the index and cut to `limit`,
+    then the two short lists are merged, so no sort touches the whole queue.
+    """
+    parts = [
+        select(Order.id)
+        .where(*part)
+        .order_by(Order.reserved_until, Order.id)
+        .limit(limit)
+        .subquery()
+        .select()
+        for part in (_READY_TO_COLLECT, _PAY_AT_DESK)
+    ]
+    return list(
         db.session.execute(
             select(Order)
-            .where(awaiting_collection_filter())
+            .where(Order.id.in_(union_all(*parts)))
             .order_by(Order.reserved_until, Order.id)
             .limit(limit)
         ).scalars()
     )
-    overdue = db.session.execute(
-        select(func.count(Order.id)).where(awaiting_collection_filter(), Order.reserved_until < now)
-    ).scalar_one()
-    within_90 = lots_expiring(today, 90)
-    expiring = {
-        days: [lot for lot in within_90 if lot.expiry_date <= today + timedelta(days=days)]
-        for days in (30, 60, 90)
-    }
+
+
+def build_dashboard(today: date, now: datetime, limit: int = 10) -> Dashboard:
+    """Collect the dashboard's lists and counts (a fixed number of bounded queries)."""
+    to_pack_filter = (Order.status == "paid", Order.packed_at.is_(None))
+    to_pack = list(
+        db.session.execute(
+            select(Order).where(*to_pack_filter).order_by(Order.paid_at, Order.id).limit(limit)
+        ).scalars()
+    )
+    awaiting_count = _capped_count(*_READY_TO_COLLECT) + _capped_count(*_PAY_AT_DESK)
+    overdue = _capped_count(*_READY_TO_COLLECT, Order.reserved_until < now) + _capped_count(
+        *_PAY_AT_DESK, Order.reserved_until < now
+    )
+    expired_count, expiring_counts = expiry_counts(today, EXPIRY_WINDOWS)
     week_start = today - timedelta(days=today.weekday())
     today_low, today_high = _bounds(today, today)
     week_low, _ = _bounds(week_start, today)
@@ -511,12 +621,15 @@ def build_dashboard(today: date, now: datetime, limit: int = 10) -> Dashboard:
     ).scalar_one()
     return Dashboard(
         to_pack=to_pack,
-        to_pack_count=to_pack_count,
-        awaiting_collection=awaiting,
+        to_pack_count=_capped_count(*to_pack_filter),
+        awaiting_collection=_awaiting_collection(limit),
+        awaiting_count=awaiting_count,
         overdue_collection=overdue,
-        low_stock=low_stock(today),
-        expiring=expiring,
-        expired_on_hand=expired_lots_on_hand(today),
+        low_stock=low_stock(today, limit),
+        expiring=lots_expiring(today, max(EXPIRY_WINDOWS), limit),
+        expiring_counts=expiring_counts,
+        expired_on_hand=expired_lots_on_hand(today, limit),
+        expired_count=expired_count,
         today_orders=today_orders,
         today_pence=today_pence,
         week_orders=week_orders,

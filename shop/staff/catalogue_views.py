@@ -42,7 +42,8 @@ def products():
     page = request.args.get("page", "1")
     listing = catalogue_admin.list_products(
         clock.today(),
-        page=int(page) if page.isdigit() else 1,
+        page=int(page) if page.isascii() and page.isdigit() else 1,
+        per_page=current_app.config["STAFF_ROWS_PER_PAGE"],
         search=search,
         status=status,
     )
@@ -169,8 +170,14 @@ def product_image(product_id: int):
 @blueprint.get("/kits")
 @staff_required
 def kits():
-    """List every kit with its price, availability now and protocol warnings."""
-    return render_template("staff/kits.html", kits=catalogue_admin.list_kits(clock.today()))
+    """List the kits a page at a time with price, availability now and protocol warnings."""
+    page = request.args.get("page", "1")
+    listing = catalogue_admin.list_kits(
+        clock.today(),
+        page=int(page) if page.isascii() and page.isdigit() else 1,
+        per_page=current_app.config["STAFF_KITS_PER_PAGE"],
+    )
+    return render_template("staff/kits.html", listing=listing)
 
 
 def _kit_form(**kwargs) -> KitForm:

@@ -463,6 +463,16 @@ class ReportForm(DateRangeForm):
         ),
         default="daily",
     )
+    # Which page of each per-item table to show; the CSV always has every row.
+    products_page = IntegerField(
+        "Products page", validators=[Optional(), NumberRange(min=1, max=100000)], default=1
+    )
+    kits_page = IntegerField(
+        "Kits page", validators=[Optional(), NumberRange(min=1, max=100000)], default=1
+    )
+    stock_page = IntegerField(
+        "Stock page", validators=[Optional(), NumberRange(min=1, max=100000)], default=1
+    )
 
 
 class AuditFilterForm(DateRangeForm):

@@ -27,7 +27,9 @@ def order_list():
         end=form.end.data,
         search=form.q.data or "",
     )
-    listing = fulfilment.list_orders(filters, page=form.page.data or 1)
+    listing = fulfilment.list_orders(
+        filters, page=form.page.data or 1, per_page=current_app.config["STAFF_ROWS_PER_PAGE"]
+    )
     args = {k: v for k, v in request.args.items() if k != "page" and k in form and v}
     return render_template(
         "staff/orders.html",

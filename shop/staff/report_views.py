@@ -32,13 +32,35 @@ def _report_range() -> tuple[ReportForm, date | None, date | None]:
 @blueprint.get("/reports")
 @staff_required
 def report_index():
-    """Show the reports for a date range."""
+    """Show the reports for a date range, the per-item tables a page each."""
     form, start, end = _report_range()
     if start is None:
         return render_template("staff/reports.html", form=form, report=None), 400
-    report = reports.build_report(start, end)
+    pages = {
+        "products": form.products_page.data or 1,
+        "kits": form.kits_page.data or 1,
+        "stock": form.stock_page.data or 1,
+    }
+    report = reports.build_report(
+        start, end, pages, per_page=current_app.config["REPORT_ROWS_PER_PAGE"]
+    )
     chart_args = {"start": start.isoformat(), "end": end.isoformat()}
-    return render_template("staff/reports.html", form=form, report=report, chart_args=chart_args)
+    # Each table's page links keep the range and the other tables' pages.
+    page_args = chart_args | {
+        f"{name}_page": report_page
+        for name, report_page in (
+            ("products", report.best["product"].page),
+            ("kits", report.best["kit"].page),
+            ("stock", report.stock.page),
+        )
+    }
+    return render_template(
+        "staff/reports.html",
+        form=form,
+        report=report,
+        chart_args=chart_args,
+        page_args=page_args,
+    )
 
 
 @blueprint.get("/reports/sales-<grouping>.svg")

@@ -31,7 +31,11 @@ def stock_list():
     if not form.validate():
         abort(400, description="Those filters do not make sense.")
     listing = inventory.list_stock(
-        clock.today(), page=form.page.data or 1, search=form.q.data or "", only_low=form.low.data
+        clock.today(),
+        page=form.page.data or 1,
+        per_page=current_app.config["STAFF_ROWS_PER_PAGE"],
+        search=form.q.data or "",
+        only_low=form.low.data,
     )
     args = {k: v for k, v in request.args.items() if k in ("q", "low")}
     return render_template("staff/stock_list.html", form=form, listing=listing, query_args=args)

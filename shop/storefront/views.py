@@ -21,7 +21,9 @@ def home():
         (),
         lambda: {
             "treatments": catalogue.list_treatments(),
-            "featured": catalogue.list_kits(clock.today(), featured_only=True),
+            "featured": catalogue.list_kits(
+                clock.today(), featured_only=True, limit=current_app.config["FEATURED_KITS"]
+            ),
         },
     )
 
@@ -60,8 +62,10 @@ def products():
             "problems": problems,
             "query_args": {k: v for k, v in sent.items() if k != "page"},
         }
-        # A page that echoes values we refused is this request's alone.
-        return shared_pages.Personal(shown) if problems else shown
+        # A page that echoes values we refused is this request's alone; so is a page past
+        # the end, which shows the last one and is not worth an entry of its own.
+        mine = problems or listing.page != (form.page.data or 1)
+        return shared_pages.Personal(shown) if mine else shown
 
     return shared_pages.render(
         "storefront/products.html", "products", (tuple(sorted(sent.items())), per_page), context
@@ -84,21 +88,33 @@ def product(slug: str):
 
 @blueprint.get("/kits")
 def kits():
-    """List the aftercare kits, optionally for one treatment, with prices and availability."""
+    """List the aftercare kits a page at a time, optionally for one treatment."""
     wanted = request.args.get("treatment", "")
     slug = wanted if wanted in catalogue.treatment_slugs() else None
     if wanted and slug is None:
         flash("We do not know that treatment, so here are all our kits.", "warning")
+    raw_page = request.args.get("page", "1")
+    # Like /products: a page that is not a whole number from 1 shows the first page.
+    page = min(max(int(raw_page), 1), 100000) if raw_page.isascii() and raw_page.isdigit() else 1
 
-    def context() -> dict:
+    def context():
         treatments = catalogue.list_treatments()
-        return {
-            "kits": catalogue.list_kits(clock.today(), treatment_slug=slug),
+        listing = catalogue.page_kits(
+            clock.today(),
+            page=page,
+            per_page=current_app.config["KITS_PER_PAGE"],
+            treatment_slug=slug,
+        )
+        shown = {
+            "listing": listing,
             "treatments": treatments,
             "selected_treatment": next((t for t in treatments if t.slug == slug), None),
+            "query_args": {"treatment": slug} if slug else {},
         }
+        # A page past the end shows the last one: not worth an entry of its own.
+        return shown if listing.page == page else shared_pages.Personal(shown)
 
-    return shared_pages.render("storefront/kits.html", "kits", (slug or "",), context)
+    return shared_pages.render("storefront/kits.html", "kits", (slug or "", page), context)
 
 
 @blueprint.get("/kits/<slug>")

@@ -353,3 +353,27 @@ def test_kit_list_queries_stay_constant(client, staff, count_queries):
     with count_queries() as many:
         assert client.get("/staff/kits").status_code == 200
     assert many.count == few.count
+
+
+def test_kit_list_pages_and_clamps_bad_pages(client, staff, app):
+    app.config["STAFF_KITS_PER_PAGE"] = 2
+    cream = make_product()
+    for number in range(3):
+        make_kit([(cream, 1)], name=f"Paged Kit {number}")
+    first = client.get("/staff/kits").get_data(as_text=True)
+    assert "Paged Kit 1" in first and "Paged Kit 2" not in first and "page 1 of 2" in first
+    second = client.get("/staff/kits?page=2").get_data(as_text=True)
+    assert "Paged Kit 2" in second and "Paged Kit 0" not in second
+    for page in ("50", "0", "two", "²"):
+        response = client.get("/staff/kits", query_string={"page": page})
+        assert response.status_code == 200 and "Paged Kit" in response.get_data(as_text=True)
+
+
+def test_product_list_pages_by_name(client, staff, app):
+    app.config["STAFF_ROWS_PER_PAGE"] = 2
+    for name in ("Cedar", "Alder", "Birch"):
+        make_product(name=name)
+    first = client.get("/staff/products").get_data(as_text=True)
+    assert "Alder" in first and "Birch" in first and "Cedar" not in first
+    last = client.get("/staff/products?page=9").get_data(as_text=True)
+    assert "Cedar" in last and "Alder" not in last

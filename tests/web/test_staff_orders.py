@@ -326,3 +326,23 @@ def test_order_list_filters_and_queries_stay_constant(client, staff, app, cream,
 def test_bad_order_filters_are_400(client, staff, query):
     response = client.get("/staff/orders", query_string=query)
     assert response.status_code == 400
+
+
+def test_order_list_counts_only_a_few_pages_ahead(client, staff, app, cream, monkeypatch):
+    from shop.services import fulfilment
+
+    monkeypatch.setattr(fulfilment, "ORDER_PAGES_COUNTED_AHEAD", 1)
+    app.config["STAFF_ROWS_PER_PAGE"] = 2
+    make_lot(cream, 100)
+    placed = [place_order(app, [(cream.slug, 1, "product")]) for _ in range(7)]
+    first = client.get("/staff/orders").get_data(as_text=True)
+    # Page 1 counts up to page 2 and sees there is more: no exact total, a Next link.
+    assert "More than 4 orders, newest first, page 1" in first
+    assert placed[-1].reference in first and placed[0].reference not in first
+    assert 'href="/staff/orders?page=2" rel="next"' in first
+    third = client.get("/staff/orders?page=3").get_data(as_text=True)
+    assert "More than 8 orders" not in third and "7 order(s), page 3 of 4" in third
+    last = client.get("/staff/orders?page=4").get_data(as_text=True)
+    assert placed[0].reference in last and "7 order(s), page 4 of 4" in last
+    beyond = client.get("/staff/orders?page=40")
+    assert beyond.status_code == 200 and "7 order(s), page 4 of 4" in beyond.get_data(as_text=True)

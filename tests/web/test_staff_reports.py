@@ -46,7 +46,8 @@ def test_dashboard_shows_work_stock_and_sales(client, staff, app):
     assert board.open_consultations == 1 and [lot.lot_number for lot in board.expired_on_hand] == [
         "OLD-1"
     ]
-    assert len(board.expiring[30]) == 1 and board.today_pence == 3000
+    assert board.expired_count == 1
+    assert board.expiring_counts == {30: 1, 60: 1, 90: 1} and board.today_pence == 3000
 
 
 def test_reports_add_up_sales_best_sellers_treatments_and_stock(client, staff, app):
@@ -86,11 +87,13 @@ def test_reports_add_up_sales_best_sellers_treatments_and_stock(client, staff, a
 
     report = build_report(date.today() - timedelta(days=6), date.today())
     assert report.orders == 3 and report.revenue_pence == 2000 + 2701 + 2000
-    assert [(b.name, b.units) for b in report.best["product"]] == [
+    assert [(b.name, b.units) for b in report.best["product"].items] == [
         ("Calm Cream", 2),
         ("Sun Fluid", 1),
     ]
-    assert [(b.name, b.units, b.revenue_pence) for b in report.best["kit"]] == [(kit.name, 1, 2701)]
+    assert [(b.name, b.units, b.revenue_pence) for b in report.best["kit"].items] == [
+        (kit.name, 1, 2701)
+    ]
     by_treatment = {row.treatment: row for row in report.treatments}
     assert by_treatment["Micro-needling"].via_kits_pence == 1351
     assert by_treatment["Light peel"].via_kits_pence == 1350
@@ -205,3 +208,61 @@ def test_dashboard_queries_stay_constant(client, staff, app, count_queries):
     with count_queries() as many:
         assert client.get("/staff/").status_code == 200
     assert many.count == few.count
+
+
+def test_report_tables_show_a_page_each_and_the_csv_every_row(client, staff, app):
+    app.config["REPORT_ROWS_PER_PAGE"] = 1
+    cream = make_product(name="Calm Cream", price_pence=1000)
+    sun = make_product(name="Sun Fluid", price_pence=2000)
+    make_lot(cream, 50)
+    make_lot(sun, 50)
+    paid_collect_order(app, [(cream.slug, 2, "product"), (sun.slug, 1, "product")])
+
+    def best_products(html: str) -> str:
+        return html.split('id="best-products-heading"')[1].split("</section>")[0]
+
+    first = best_products(client.get("/staff/reports").get_data(as_text=True))
+    assert "Calm Cream" in first and "Sun Fluid" not in first and "page 1 of 2" in first
+    second = client.get("/staff/reports", query_string={"products_page": 2})
+    assert "Sun Fluid" in best_products(second.get_data(as_text=True))
+    stock = client.get("/staff/reports", query_string={"stock_page": 2}).get_data(as_text=True)
+    table = stock.split('id="value-heading"')[1].split("</section>")[0]
+    assert "Sun Fluid" in table and "Calm Cream" not in table
+    # The page links of one table keep the page the other table is on.
+    assert "products_page=1" in table and "stock_page=1" in table
+    assert client.get("/staff/reports", query_string={"products_page": 0}).status_code == 400
+    beyond = client.get("/staff/reports", query_string={"products_page": 40})
+    assert beyond.status_code == 200 and "Sun Fluid" in best_products(beyond.get_data(as_text=True))
+    csv = client.get("/staff/reports/download.csv", query_string={"table": "products"})
+    assert csv.get_data(as_text=True).splitlines()[1:] == [
+        "Calm Cream,2,20.00",
+        "Sun Fluid,1,20.00",
+    ]
+
+
+def test_an_order_never_stamped_paid_counts_on_the_day_it_was_placed(client, staff, app):
+    cream = make_product(name="Calm Cream", price_pence=1000)
+    make_lot(cream, 50)
+    order = paid_collect_order(app, [(cream.slug, 1, "product")])
+    db.session.execute(Order.__table__.update().where(Order.id == order.id).values(paid_at=None))
+    db.session.commit()
+    from shop.services.reports import build_report
+
+    assert build_report(date.today(), date.today()).orders == 1
+    assert (
+        build_report(date.today() - timedelta(days=3), date.today() - timedelta(days=1)).orders == 0
+    )
+
+
+def test_dashboard_counts_stop_at_the_cap(client, staff, app, monkeypatch):
+    from shop.services import reports
+
+    monkeypatch.setattr(reports, "DASHBOARD_COUNT_CAP", 2)
+    cream = make_product(name="Calm Cream")
+    make_lot(cream, 50)
+    for _ in range(3):
+        paid_collect_order(app, [(cream.slug, 1, "product")])
+    board = reports.build_dashboard(date.today(), datetime.now(UTC), limit=2)
+    assert board.to_pack_count == 3 and len(board.to_pack) == 2
+    html = client.get("/staff/").get_data(as_text=True)
+    assert '<div class="stat-value">2+</div><div class="stat-label">orders to pick and pack' in html

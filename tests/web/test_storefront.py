@@ -278,3 +278,48 @@ def test_product_and_kit_pages_run_a_constant_number_of_queries(client, count_qu
     with count_queries() as many:
         client.get(f"/products/{items[0].slug}")
     assert one.count == many.count
+
+
+def test_kits_list_pages_keeping_the_treatment_filter(client, app):
+    app.config["KITS_PER_PAGE"] = 2
+    needling = make_treatment("microneedling", "Micro-needling")
+    product = make_product()
+    make_lot(product, 5)
+    for number in range(5):
+        make_kit([(product, 1)], name=f"Needling Kit {number}", treatments=[needling])
+    make_kit([(product, 1)], name="Other Kit")
+    first = client.get("/kits?treatment=microneedling").get_data(as_text=True)
+    assert "Needling Kit 0" in first and "Needling Kit 2" not in first
+    assert "5 kits, page 1 of 3" in first
+    assert 'href="/kits?treatment=microneedling&amp;page=2"' in first
+    second = client.get("/kits?treatment=microneedling&page=2").get_data(as_text=True)
+    assert "Needling Kit 2" in second and "Needling Kit 0" not in second
+    assert "Other Kit" not in second
+
+
+@pytest.mark.parametrize(
+    ("page", "shown"),
+    [
+        ("99", "page 2 of 2"),
+        ("0", "page 1 of 2"),
+        ("x", "page 1 of 2"),
+        ("²", "page 1 of 2"),
+        ("-1", "page 1 of 2"),
+    ],
+)
+def test_kits_page_out_of_range_or_not_a_number_shows_a_real_page(client, app, page, shown):
+    app.config["KITS_PER_PAGE"] = 2
+    product = make_product()
+    for number in range(3):
+        make_kit([(product, 1)], name=f"Kit {number}")
+    response = client.get("/kits", query_string={"page": page})
+    assert response.status_code == 200 and shown in response.get_data(as_text=True)
+
+
+def test_home_page_shows_at_most_the_featured_kits_setting(client, app):
+    app.config["FEATURED_KITS"] = 2
+    product = make_product()
+    for number in range(4):
+        make_kit([(product, 1)], name=f"Featured {number}", is_featured=True)
+    html = client.get("/").get_data(as_text=True)
+    assert sum(f"Featured {number}" in html for number in range(4)) == 2

@@ -22,6 +22,7 @@ from shop.services.catalogue_admin.common import (
     snapshot,
 )
 from shop.services.inventory import Availability, kit_availabilities
+from shop.services.pagination import Page, paginate
 from shop.services.plans import engine_product
 from shop.services.unit_of_work import unit_of_work
 
@@ -241,25 +242,31 @@ def kit_overview(kit_id: int, today: date) -> KitAdmin | None:
     return KitAdmin(kit, kit_price(kit), availability, kit_protocol_warnings(kit))
 
 
-def list_kits(today: date) -> list[KitAdmin]:
-    """Return every kit (active or not) with price, availability and warnings (few queries)."""
-    kits = list(
-        db.session.execute(
-            select(Kit)
-            .order_by(Kit.position, Kit.name)
-            .options(
-                selectinload(Kit.items)
-                .selectinload(KitItem.product)
-                .selectinload(Product.skin_type_rows),
-                selectinload(Kit.treatments),
+def list_kits(today: date, page: int = 1, per_page: int = 15) -> Page:
+    """Return one page of kits (active or not) with price, availability and warnings.
+
+    A fixed number of queries whatever the catalogue's size: the count, the page's kits,
+    their items, products, skin types and treatments, and their stock.
+    """
+
+    def overviews(kits: list[Kit]) -> list[KitAdmin]:
+        availability = kit_availabilities(kits, today)
+        protocols: dict[int, Protocol | None] = {}
+        return [
+            KitAdmin(
+                kit, kit_price(kit), availability[kit.id], kit_protocol_warnings(kit, protocols)
             )
+            for kit in kits
+        ]
+
+    query = (
+        select(Kit)
+        .order_by(Kit.position, Kit.name, Kit.id)
+        .options(
+            selectinload(Kit.items)
+            .selectinload(KitItem.product)
+            .selectinload(Product.skin_type_rows),
+            selectinload(Kit.treatments),
         )
-        .scalars()
-        .all()
     )
-    availability = kit_availabilities(kits, today)
-    protocols: dict[int, Protocol | None] = {}
-    return [
-        KitAdmin(kit, kit_price(kit), availability[kit.id], kit_protocol_warnings(kit, protocols))
-        for kit in kits
-    ]
+    return paginate(query, page, per_page, overviews, scalars=True)

@@ -6,11 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
-from models import Kit, StockLot, db
-from shop.services.inventory.listings import StockRow, list_stock
+from models import Kit, Product, StockLot, db
+from shop.services.inventory.listings import StockRow, stock_rows
 
 # At or below this many units, the shop tells customers how many are left.
 ONLY_FEW_LEFT = 5
@@ -94,12 +94,32 @@ def kit_availabilities(
     return result
 
 
-def low_stock(today: date) -> list[StockRow]:
-    """Return active products whose sellable stock is at or below their threshold."""
-    return list_stock(today, per_page=1000, only_low=True).items
+def low_stock(today: date, limit: int = 1000) -> list[StockRow]:
+    """Return active products whose sellable stock is at or below their threshold, by name.
+
+    Every product has to be looked at, so each is looked at cheaply: the sellable sum is
+    read from the lots' covering index (ix_stock_lot_sellable), and only the low ones'
+    rows are loaded.
+    """
+    sellable = func.coalesce(
+        select(func.sum(StockLot.quantity_on_hand - StockLot.quantity_reserved))
+        .where(StockLot.product_id == Product.id, StockLot.expiry_date > today)
+        .correlate(Product)
+        .scalar_subquery(),
+        0,
+    )
+    products = list(
+        db.session.execute(
+            select(Product)
+            .where(Product.is_active.is_(True), sellable <= Product.low_stock_threshold)
+            .order_by(Product.name, Product.id)
+            .limit(limit)
+        ).scalars()
+    )
+    return stock_rows(products, today)
 
 
-def lots_expiring(today: date, within_days: int) -> list[StockLot]:
+def lots_expiring(today: date, within_days: int, limit: int | None = None) -> list[StockLot]:
     """Return lots with units on hand that expire after today and within `within_days`."""
     return list(
         db.session.execute(
@@ -111,13 +131,14 @@ def lots_expiring(today: date, within_days: int) -> list[StockLot]:
             )
             .options(joinedload(StockLot.product))
             .order_by(StockLot.expiry_date, StockLot.id)
+            .limit(limit)
         )
         .scalars()
         .all()
     )
 
 
-def expired_lots_on_hand(today: date) -> list[StockLot]:
+def expired_lots_on_hand(today: date, limit: int | None = None) -> list[StockLot]:
     """Return expired lots that still have units on the shelf (never sold; to write off)."""
     return list(
         db.session.execute(
@@ -125,7 +146,35 @@ def expired_lots_on_hand(today: date) -> list[StockLot]:
             .where(StockLot.quantity_on_hand > 0, StockLot.expiry_date <= today)
             .options(joinedload(StockLot.product))
             .order_by(StockLot.expiry_date, StockLot.id)
+            .limit(limit)
         )
         .scalars()
         .all()
     )
+
+
+def expiry_counts(today: date, windows: tuple[int, ...]) -> tuple[int, dict[int, int]]:
+    """Count lots on hand already expired, and expiring within each window, in one query.
+
+    Only lots up to the widest window are read (an index range on the expiry date).
+    """
+    widest = today + timedelta(days=max(windows))
+    row = db.session.execute(
+        select(
+            func.sum(case((StockLot.expiry_date <= today, 1), else_=0)),
+            *(
+                func.sum(
+                    case(
+                        (
+                            (StockLot.expiry_date > today)
+                            & (StockLot.expiry_date <= today + timedelta(days=days)),
+                            1,
+                        ),
+                        else_=0,
+                    )
+                )
+                for days in windows
+            ),
+        ).where(StockLot.quantity_on_hand > 0, StockLot.expiry_date <= widest)
+    ).one()
+    return int(row[0] or 0), {days: int(n or 0) for days, n in zip(windows, row[1:], strict=True)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import joinedload
 
 from models import Order, Product, StockLot, StockMovement, User, db
@@ -29,51 +29,83 @@ class StockRow:
         return self.sellable <= self.product.low_stock_threshold
 
 
-def _stock_totals(today: date):
-    """A subquery of stock totals per product (one row per product that has lots)."""
+def _stock_totals(today: date) -> Select:
+    """The query of stock totals per product (one row per product that has lots)."""
     unexpired = StockLot.expiry_date > today
-    return (
-        select(
-            StockLot.product_id.label("product_id"),
-            func.sum(StockLot.quantity_on_hand).label("on_hand"),
-            func.sum(StockLot.quantity_reserved).label("reserved"),
-            func.sum(
-                case((unexpired, StockLot.quantity_on_hand - StockLot.quantity_reserved), else_=0)
-            ).label("sellable"),
-            func.sum(case((unexpired, 0), else_=StockLot.quantity_on_hand)).label("expired"),
-            func.count(StockLot.id).label("lots"),
+    return select(
+        StockLot.product_id.label("product_id"),
+        func.sum(StockLot.quantity_on_hand).label("on_hand"),
+        func.sum(StockLot.quantity_reserved).label("reserved"),
+        func.sum(
+            case((unexpired, StockLot.quantity_on_hand - StockLot.quantity_reserved), else_=0)
+        ).label("sellable"),
+        func.sum(case((unexpired, 0), else_=StockLot.quantity_on_hand)).label("expired"),
+        func.count(StockLot.id).label("lots"),
+    ).group_by(StockLot.product_id)
+
+
+def stock_rows(products: list[Product], today: date) -> list[StockRow]:
+    """Return the stock totals of these products, in their order (one query)."""
+    found = {
+        row[0]: row[1:]
+        for row in db.session.execute(
+            _stock_totals(today).where(StockLot.product_id.in_([p.id for p in products]))
         )
-        .group_by(StockLot.product_id)
-        .subquery()
-    )
+    }
+    return [
+        StockRow(p, *(int(value or 0) for value in found.get(p.id, (0,) * 5))) for p in products
+    ]
 
 
-def list_stock(
-    today: date, *, page: int = 1, per_page: int = 50, search: str = "", only_low: bool = False
-) -> Page:
-    """Return one page of products with their stock totals (two queries whatever the size)."""
-    totals = _stock_totals(today)
-    sellable = func.coalesce(totals.c.sellable, 0)
-    query = select(
-        Product,
-        func.coalesce(totals.c.on_hand, 0),
-        func.coalesce(totals.c.reserved, 0),
-        sellable,
-        func.coalesce(totals.c.expired, 0),
-        func.coalesce(totals.c.lots, 0),
-    ).outerjoin(totals, totals.c.product_id == Product.id)
+def _searched(query: Select, search: str) -> Select:
     if search:
         pattern = f"%{search.strip().lower()}%"
         query = query.where(
             func.lower(Product.name).like(pattern) | func.lower(Product.sku).like(pattern)
         )
+    return query
+
+
+def list_stock(
+    today: date,
+    *,
+    page: int = 1,
+    per_page: int = 50,
+    search: str = "",
+    only_low: bool = False,
+) -> Page:
+    """Return one page of products with their stock totals (at most three queries).
+
+    The whole list pages products by name (an index) and totals only that page's lots;
+    the low-stock filter needs every product's totals, so it joins them up front.
+    """
     if only_low:
-        query = query.where(Product.is_active.is_(True), sellable <= Product.low_stock_threshold)
+        totals = _stock_totals(today).subquery()
+        sellable = func.coalesce(totals.c.sellable, 0)
+        query = select(
+            Product,
+            func.coalesce(totals.c.on_hand, 0),
+            func.coalesce(totals.c.reserved, 0),
+            sellable,
+            func.coalesce(totals.c.expired, 0),
+            func.coalesce(totals.c.lots, 0),
+        ).outerjoin(totals, totals.c.product_id == Product.id)
+        query = _searched(query, search).where(
+            Product.is_active.is_(True), sellable <= Product.low_stock_threshold
+        )
+        return paginate(
+            query.order_by(Product.name, Product.id),
+            page,
+            per_page,
+            lambda rows: [StockRow(row[0], *(int(value) for value in row[1:])) for row in rows],
+        )
+
     return paginate(
-        query.order_by(Product.name, Product.id),
+        _searched(select(Product), search).order_by(Product.name, Product.id),
         page,
         per_page,
-        lambda rows: [StockRow(row[0], *(int(value) for value in row[1:])) for row in rows],
+        lambda products: stock_rows(products, today),
+        scalars=True,
     )
 
 
