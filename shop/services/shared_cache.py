@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from flask import current_app, g, has_app_context
+from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -33,24 +33,25 @@ _TOKENS = "shared_cache_tokens"
 def tokens() -> tuple[str, str] | None:
     """Return the current (catalogue, stock) tokens, or None when none was ever recorded.
 
-    Read once per request (kept on `g`, which lives for one request) and read again after
-    any commit, so a change made in this request is never answered from older entries.
+    Read once per unit of work: kept in the session, which lives for one request, and read
+    again after any commit, so a change made in this request is never answered from older
+    entries.
     """
-    if _TOKENS not in g:
-        setattr(g, _TOKENS, current_versions(db.session))
-    return g.get(_TOKENS)
+    info = db.session.info
+    if _TOKENS not in info:
+        info[_TOKENS] = current_versions(db.session)
+    return info[_TOKENS]
 
 
 @event.listens_for(Session, "after_commit")
-def _forget_tokens(_session: Session) -> None:
-    """Make the next question in this request read the tokens a commit may have replaced."""
-    if has_app_context():
-        g.pop(_TOKENS, None)
+def _forget_tokens(session: Session) -> None:
+    """Make the next question read the tokens a commit may have replaced."""
+    session.info.pop(_TOKENS, None)
 
 
 def forget_request_tokens(_error: BaseException | None = None) -> None:
-    """Drop the tokens kept for this request (registered as a teardown by the app)."""
-    g.pop(_TOKENS, None)
+    """Drop the tokens kept for this request (the app registers it as a teardown)."""
+    db.session.info.pop(_TOKENS, None)
 
 
 @dataclass(frozen=True)
