@@ -5,10 +5,12 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask_wtf.csrf import CSRFProtect
+
+from shop.csrf import MaskedCSRFProtect
 
 login_manager = LoginManager()
-csrf = CSRFProtect()
+# Flask-WTF's CSRF protection, with the token masked per use (pages are compressed: BREACH).
+csrf = MaskedCSRFProtect()
 migrate = Migrate()
 bootstrap = Bootstrap5()
 # Storage and the on/off switch come from the app config (RATELIMIT_* settings).
