@@ -1,6 +1,7 @@
 """Flask extensions, created unbound here and initialised by the application factory."""
 
 from flask_bootstrap import Bootstrap5
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -13,5 +14,7 @@ login_manager = LoginManager()
 csrf = MaskedCSRFProtect()
 migrate = Migrate()
 bootstrap = Bootstrap5()
+# Brotli, else gzip, for pages, styles, scripts, SVG and JSON (COMPRESS_* settings).
+compress = Compress()
 # Storage and the on/off switch come from the app config (RATELIMIT_* settings).
 limiter = Limiter(key_func=get_remote_address)
