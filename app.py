@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from models import User, db
-from shop import input_guards, security
+from shop import assets, input_guards, security
 from shop.config import INSTANCE_DIR, PROJECT_ROOT, load_config
 from shop.extensions import bootstrap, compress, csrf, limiter, login_manager, migrate
 
@@ -95,6 +95,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     bootstrap.init_app(app)
+    assets.init_app(app)
     compress.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
