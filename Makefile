@@ -9,7 +9,7 @@ export FLASK_APP := app
 # Where `make test` looks for PostgreSQL when TEST_DATABASE_URL is not set.
 LOCAL_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/shop_test
 
-.PHONY: run test lint format db-upgrade seed venv clean-db
+.PHONY: run test lint format db-upgrade seed venv clean-db css
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,3 +50,13 @@ seed: venv db-upgrade
 
 clean-db:
 	rm -f instance/shop.sqlite3
+
+# static/css/site.css (committed, so `make run` needs no Node): the Bootstrap rules that
+# templates/, static/js/ and shop/ mention, then static/css/shop.css. Rebuild after changing
+# either stylesheet, or when a template starts using a Bootstrap class it did not use before.
+css: venv tools/purgecss/node_modules
+	node tools/purgecss/build.mjs "$$($(BIN)/python -c 'import flask_bootstrap, pathlib; print(pathlib.Path(flask_bootstrap.__file__).parent / "static/bootstrap5/css/bootstrap.min.css")')"
+
+tools/purgecss/node_modules: tools/purgecss/package-lock.json
+	npm ci --prefix tools/purgecss
+	touch $@

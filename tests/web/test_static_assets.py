@@ -1,8 +1,10 @@
-"""Static URLs carry the file's digest and are cached a year."""
+"""Static URLs carry the file's digest and are cached a year; the site CSS is inlined."""
 
 from __future__ import annotations
 
 import re
+
+import pytest
 
 from shop.assets import VERSIONED_CACHE_CONTROL, file_version
 
@@ -38,3 +40,16 @@ def test_the_version_follows_the_content(app, tmp_path, monkeypatch):
     assert file_version(app, "static", "x.css") != first
     assert file_version(app, "static", "missing.css") is None
     assert file_version(app, "static", "../x.css") is None
+
+
+@pytest.mark.parametrize("path", ["/", "/products", "/kit-finder", "/account/login"])
+def test_no_stylesheet_holds_up_the_first_paint(client, path):
+    html = client.get(path).get_data(as_text=True)
+    head = html.split("</head>")[0]
+    assert "<style>" in head and not re.search(r'href="[^"]*bootstrap\.min\.css', html)
+    blocking = re.findall(r'<link rel="stylesheet" href="([^"]+)"(?! media="print")', head)
+    # Only a page's own small stylesheet may still be linked (the kit finder's).
+    assert all("/static/css/" in href and "shop.css" not in href for href in blocking), blocking
+    (script,) = re.findall(r"<script [^>]*bootstrap[^>]*>", html)
+    assert " defer" in script
+    assert "popper.min.js" not in html  # the collapsing menu does not need it
