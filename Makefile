@@ -9,7 +9,7 @@ export FLASK_APP := app
 # Where `make test` looks for PostgreSQL when TEST_DATABASE_URL is not set.
 LOCAL_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/shop_test
 
-.PHONY: run test lint format db-upgrade seed venv clean-db css
+.PHONY: run test lint format db-upgrade seed venv clean-db css lighthouse
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,4 +59,14 @@ css: venv tools/purgecss/node_modules
 
 tools/purgecss/node_modules: tools/purgecss/package-lock.json
 	npm ci --prefix tools/purgecss
+	touch $@
+
+# Lighthouse (mobile, simulated throttling) on four key pages, served by gunicorn in production
+# mode on PORT; prints the scores and whether the targets are met. Needs Chromium.
+lighthouse: venv db-upgrade tools/lighthouse/node_modules
+	$(BIN)/flask seed --if-empty
+	CHROME_PATH=$${CHROME_PATH:-/usr/bin/chromium} $(BIN)/python bench/lighthouse.py --serve $(PORT)
+
+tools/lighthouse/node_modules: tools/lighthouse/package-lock.json
+	npm ci --prefix tools/lighthouse
 	touch $@
