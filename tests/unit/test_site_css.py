@@ -81,6 +81,13 @@ def test_classes_set_at_run_time_are_kept(name):
     assert name in _classes_in(SITE_CSS.read_text(encoding="utf-8"))
 
 
+@pytest.mark.parametrize("element", ["textarea", "select"])
+def test_rules_for_elements_that_wtforms_writes_are_kept(element):
+    # No template spells these tags: WTForms renders them from Python.
+    css = SITE_CSS.read_text(encoding="utf-8")
+    assert re.search(rf"(^|[,{{}}]){element}[.,:{{\[]", css, re.M), element
+
+
 def test_the_purge_removed_most_of_bootstrap():
     bootstrap_bytes = BOOTSTRAP_CSS.stat().st_size
     built_bytes = SITE_CSS.stat().st_size - SHOP_CSS.stat().st_size

@@ -13,10 +13,11 @@ const BUILD_SCRIPT = "tools/purgecss/build.mjs";
 // only disappears when no source mentions it at all.
 const CONTENT = ["templates/**/*.html", "static/js/**/*.js", "shop/**/*.py"];
 
-// Classes no source spells out in full: added by Bootstrap's collapse script while the menu
-// opens and closes, or built in a template from a prefix and a value (the flash categories).
+// Names no source spells out in full: classes added by Bootstrap's collapse script while the
+// menu opens and closes, or built in a template from a prefix and a value (the flash
+// categories), and the elements WTForms writes from Python (a TextAreaField's <textarea>).
 const SAFELIST = {
-  standard: ["show", "collapsing", "is-invalid", "invalid-feedback"],
+  standard: ["show", "collapsing", "is-invalid", "invalid-feedback", "textarea", "select"],
   greedy: [/^alert-(danger|success|warning|info)$/],
 };
 
