@@ -43,9 +43,12 @@ def unmask_token(masked: str) -> str | None:
         return None
 
 
-def masked_csrf_token() -> str:
-    """Return this session's CSRF token under a new mask (a different string at every call)."""
-    return mask_token(generate_csrf())
+def masked_csrf_token(secret_key: str | None = None, token_key: str | None = None) -> str:
+    """Return this session's CSRF token under a new mask (a different string at every call).
+
+    The one way tokens reach a page: csrf_token() in templates and every form's CSRF field.
+    """
+    return mask_token(generate_csrf(secret_key=secret_key, token_key=token_key))
 
 
 def masked_csrf_meta_tag() -> Markup:

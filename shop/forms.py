@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from flask import g
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import generate_csrf, validate_csrf
+from flask_wtf.csrf import validate_csrf
 from wtforms import BooleanField, FieldList, RadioField, SelectChoice, SelectMultipleField
 from wtforms.csrf.core import CSRF
 from wtforms.validators import InputRequired, StopValidation, ValidationError
@@ -23,7 +23,7 @@ from shop.aftercare.vocabulary import (
     SCREENING_QUESTIONS,
     isotretinoin_band,
 )
-from shop.csrf import INVALID_TOKEN, mask_token, unmask_token
+from shop.csrf import INVALID_TOKEN, masked_csrf_token, unmask_token
 
 # The isotretinoin question asks when, not whether: each treatment's own window decides.
 ISOTRETINOIN_KEY = "isotretinoin_recent"
@@ -45,9 +45,7 @@ class MaskedFormCSRF(CSRF):
 
     def generate_csrf_token(self, csrf_token_field) -> str:
         """Return the session's token (Flask-WTF's) under a new mask."""
-        return mask_token(
-            generate_csrf(secret_key=self.meta.csrf_secret, token_key=self.meta.csrf_field_name)
-        )
+        return masked_csrf_token(self.meta.csrf_secret, self.meta.csrf_field_name)
 
     def validate_csrf_token(self, form, field) -> None:
         """Check the sent token, unless CSRFProtect already checked this request."""
