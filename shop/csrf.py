@@ -11,6 +11,11 @@ from flask_wtf.csrf import CSRFProtect, generate_csrf
 from markupsafe import Markup, escape
 
 INVALID_TOKEN = "The CSRF token is invalid."
+# What Flask-WTF hands out while a page shared by every visitor is being built: that page
+# keeps this placeholder where each form's token goes, and every visitor's copy gets a masked
+# token of their own in its place. Masked, it could not be found again, and every visitor
+# would get the same dead token.
+TOKEN_PLACEHOLDER = "personal-csrf-token-mark"
 
 
 def mask_token(token: str) -> str:
@@ -48,7 +53,8 @@ def masked_csrf_token(secret_key: str | None = None, token_key: str | None = Non
 
     The one way tokens reach a page: csrf_token() in templates and every form's CSRF field.
     """
-    return mask_token(generate_csrf(secret_key=secret_key, token_key=token_key))
+    token = generate_csrf(secret_key=secret_key, token_key=token_key)
+    return token if token == TOKEN_PLACEHOLDER else mask_token(token)
 
 
 def masked_csrf_meta_tag() -> Markup:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import g
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
 from wtforms import StringField
 
-from shop.csrf import mask_token, unmask_token
+from shop.csrf import TOKEN_PLACEHOLDER, mask_token, masked_csrf_token, unmask_token
 from shop.forms import ShopForm
 from tests.factories import DEFAULT_PASSWORD, make_user
 
@@ -135,6 +136,15 @@ def test_a_form_checks_its_masked_token_where_no_request_hook_did(app, monkeypat
 
 def _formdata(token: str) -> MultiDict:
     return MultiDict({"csrf_token": token, "name": "Ada"})
+
+
+def test_the_shared_page_placeholder_is_left_for_each_visitor_to_fill(app, csrf_on):
+    with app.test_request_context("/"):
+        g.csrf_token = TOKEN_PLACEHOLDER  # as while a page for every visitor is built
+        assert masked_csrf_token() == TOKEN_PLACEHOLDER
+        assert _NameForm(formdata=None).csrf_token.current_token == TOKEN_PLACEHOLDER
+        del g.csrf_token
+        assert unmask_token(masked_csrf_token()) == generate_csrf()
 
 
 def test_every_form_of_the_shop_masks_its_token(app):
