@@ -9,7 +9,7 @@ export FLASK_APP := app
 # Where `make test` looks for PostgreSQL when TEST_DATABASE_URL is not set.
 LOCAL_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/shop_test
 
-.PHONY: run test lint format db-upgrade seed venv clean-db
+.PHONY: run test lint format db-upgrade seed venv clean-db css lighthouse
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,3 +50,23 @@ seed: venv db-upgrade
 
 clean-db:
 	rm -f instance/shop.sqlite3
+
+# static/css/site.css (committed, so `make run` needs no Node): the Bootstrap rules that
+# templates/, static/js/ and shop/ mention, then static/css/shop.css. Rebuild after changing
+# either stylesheet, or when a template starts using a Bootstrap class it did not use before.
+css: venv tools/purgecss/node_modules
+	node tools/purgecss/build.mjs "$$($(BIN)/python -c 'import flask_bootstrap, pathlib; print(pathlib.Path(flask_bootstrap.__file__).parent / "static/bootstrap5/css/bootstrap.min.css")')"
+
+tools/purgecss/node_modules: tools/purgecss/package-lock.json
+	npm ci --prefix tools/purgecss
+	touch $@
+
+# Lighthouse (mobile, simulated throttling) on four key pages, served by gunicorn in production
+# mode on PORT; prints the scores and whether the targets are met. Needs Chromium.
+lighthouse: venv db-upgrade tools/lighthouse/node_modules
+	$(BIN)/flask seed --if-empty
+	CHROME_PATH=$${CHROME_PATH:-/usr/bin/chromium} $(BIN)/python bench/lighthouse.py --serve $(PORT)
+
+tools/lighthouse/node_modules: tools/lighthouse/package-lock.json
+	npm ci --prefix tools/lighthouse
+	touch $@

@@ -11,9 +11,17 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from models import User, db
-from shop import input_guards, security
+from shop import assets, input_guards, security
 from shop.config import INSTANCE_DIR, PROJECT_ROOT, load_config
-from shop.extensions import bootstrap, csrf, limiter, login_manager, migrate, shared_cache
+from shop.extensions import (
+    bootstrap,
+    compress,
+    csrf,
+    limiter,
+    login_manager,
+    migrate,
+    shared_cache,
+)
 from shop.services.shared_cache import forget_request_tokens
 
 ERROR_TITLES = {
@@ -99,6 +107,8 @@ def register_extensions(app: Flask) -> None:
     shared_cache.init_app(app)
     # Tests keep one app context across requests; each request must read the tokens afresh.
     app.teardown_request(forget_request_tokens)
+    assets.init_app(app)
+    compress.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = "strong"

@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
+from flask import g
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import validate_csrf
 from wtforms import BooleanField, FieldList, RadioField, SelectChoice, SelectMultipleField
+from wtforms.csrf.core import CSRF
 from wtforms.validators import InputRequired, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -19,6 +23,7 @@ from shop.aftercare.vocabulary import (
     SCREENING_QUESTIONS,
     isotretinoin_band,
 )
+from shop.csrf import INVALID_TOKEN, masked_csrf_token, unmask_token
 
 # The isotretinoin question asks when, not whether: each treatment's own window decides.
 ISOTRETINOIN_KEY = "isotretinoin_recent"
@@ -28,6 +33,39 @@ _MONTHS_BY_ANSWER = {code: months for code, _, months in ISOTRETINOIN_LAST_DOSE}
 # not book further ahead, so a date outside is a typo.
 MAX_DAYS_BEFORE = 366
 MAX_DAYS_AHEAD = 366
+
+
+class MaskedFormCSRF(CSRF):
+    """A form's CSRF field that renders a freshly masked token and unmasks the one sent back."""
+
+    def setup_form(self, form):
+        """Keep the form's meta: it holds the CSRF secret, field name and time limit."""
+        self.meta = form.meta
+        return super().setup_form(form)
+
+    def generate_csrf_token(self, csrf_token_field) -> str:
+        """Return the session's token (Flask-WTF's) under a new mask."""
+        return masked_csrf_token(self.meta.csrf_secret, self.meta.csrf_field_name)
+
+    def validate_csrf_token(self, form, field) -> None:
+        """Check the sent token, unless CSRFProtect already checked this request."""
+        if g.get("csrf_valid", False):
+            return
+        token = unmask_token(field.data or "")
+        if token is None:
+            raise ValidationError(INVALID_TOKEN if field.data else "The CSRF token is missing.")
+        validate_csrf(
+            token, self.meta.csrf_secret, self.meta.csrf_time_limit, self.meta.csrf_field_name
+        )
+
+
+class ShopForm(FlaskForm):
+    """The base of every form of the shop: a FlaskForm whose CSRF token is masked per render."""
+
+    class Meta:
+        """Swap in the masked CSRF field; the rest of FlaskForm's meta stays."""
+
+        csrf_class = MaskedFormCSRF
 
 
 def select_choices(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:

@@ -8,20 +8,24 @@ import secrets
 
 from flask import Flask, Response, has_request_context, request
 
+from shop import assets
+
 REQUEST_ID_HEADER = "X-Request-ID"
 # A request id from the load balancer is kept only when it looks like one (no log injection).
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 LOG_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
 
 
-def content_security_policy(form_action_hosts: str = "") -> str:
-    """Return the shop's CSP: its own files only, no inline script or style, no framing."""
+def content_security_policy(form_action_hosts: str = "", style_hashes: tuple[str, ...] = ()) -> str:
+    """Return the shop's CSP: its own files only, no inline script, no inline style but the
+    ones whose hashes are given (the site CSS in <head>), no framing."""
     form_action = " ".join(["'self'", *form_action_hosts.split()])
+    style_src = " ".join(["'self'", *style_hashes])
     return "; ".join(
         [
             "default-src 'self'",
             "img-src 'self' data:",
-            "style-src 'self'",
+            f"style-src {style_src}",
             "script-src 'self'",
             "font-src 'self'",
             "connect-src 'self'",
@@ -36,7 +40,9 @@ def content_security_policy(form_action_hosts: str = "") -> str:
 def security_headers(app: Flask) -> dict[str, str]:
     """Return the headers every response carries under this app's settings."""
     headers = {
-        "Content-Security-Policy": content_security_policy(app.config["CSP_FORM_ACTION_HOSTS"]),
+        "Content-Security-Policy": content_security_policy(
+            app.config["CSP_FORM_ACTION_HOSTS"], (assets.site_stylesheet(app)[1],)
+        ),
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",
         "Referrer-Policy": "strict-origin-when-cross-origin",

@@ -16,13 +16,10 @@ from typing import Any
 from flask import current_app, g, render_template
 
 from shop import clock
+from shop.csrf import TOKEN_PLACEHOLDER
 from shop.services import shared_cache
 
 HOLES = ("basket_badge", "account_nav", "flashes")
-# Stands for the visitor's form token in a shared page. Nothing in it changes when escaped,
-# so it reads the same in an attribute; a product's text that held it would only ever show
-# the visitor their own token.
-CSRF_MARK = "personal-csrf-token-mark"
 
 
 @dataclass(frozen=True)
@@ -54,7 +51,7 @@ def render(
         # session, can ever end up in it.
         field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
         visitors = g.pop(field, None)
-        setattr(g, field, CSRF_MARK)
+        setattr(g, field, TOKEN_PLACEHOLDER)
         try:
             context = load()
             if context is None:
@@ -84,8 +81,8 @@ def personalise(page: str) -> str:
         marker = f"<!--personal:{hole}-->"
         if marker in page:
             page = page.replace(marker, str(getattr(parts, hole)()))
-    if CSRF_MARK in page:
+    if TOKEN_PLACEHOLDER in page:
         token = current_app.jinja_env.globals["csrf_token"]
-        pieces = page.split(CSRF_MARK)
+        pieces = page.split(TOKEN_PLACEHOLDER)
         page = pieces[0] + "".join(str(token()) + piece for piece in pieces[1:])
     return page

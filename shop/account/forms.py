@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     HiddenField,
@@ -17,7 +16,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from shop.forms import CheckboxField
+from shop.forms import CheckboxField, ShopForm
 from shop.services.accounts import AccountError, normalise_email, password_problems
 
 HEALTH_CONSENT_LABEL = (
@@ -56,7 +55,7 @@ class StrongPassword:
             raise ValidationError(" ".join(problems))
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(ShopForm):
     """Open a customer account."""
 
     # Where to go once the account exists (only a page of the shop): e.g. back to a plan.
@@ -88,7 +87,7 @@ class RegisterForm(FlaskForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(ShopForm):
     """Sign in with email and password."""
 
     email = EmailField("Email", validators=[DataRequired("Please enter your email.")])
@@ -97,13 +96,13 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class PasswordResetRequestForm(FlaskForm):
+class PasswordResetRequestForm(ShopForm):
     """Ask for a password reset link."""
 
     email = EmailField("Email", validators=[DataRequired("Please enter your email."), EmailShape()])
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(ShopForm):
     """Choose a new password from a reset link."""
 
     account_email = ""  # set by the view, so the password rule can refuse the email itself
@@ -138,7 +137,7 @@ SAVE_PLAN_CONSENT = (
 )
 
 
-class SavePlanForm(FlaskForm):
+class SavePlanForm(ShopForm):
     """Keep a plan shown at a private plan link or a clinician's link, named by its token.
 
     The answers are read from the token, so the page never writes them into the form.
@@ -164,11 +163,11 @@ class SavePlanForm(FlaskForm):
         return valid
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(ShopForm):
     """A button that changes something (CSRF only)."""
 
 
-class EraseAccountForm(FlaskForm):
+class EraseAccountForm(ShopForm):
     """Delete the account and its personal and health data."""
 
     password = PasswordField(

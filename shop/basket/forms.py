@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import Form as PlainForm
 from wtforms import FormField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from shop.forms import BoundedFieldList, select_choices
+from shop.forms import BoundedFieldList, ShopForm, select_choices
 from shop.services.basket import MAX_LINE_QUANTITY
 
 SLUG = Regexp(r"^[a-z0-9][a-z0-9-]*$", message="That is not a product or kit address.")
@@ -21,7 +20,7 @@ def _plan_field() -> HiddenField:
     )
 
 
-class AddToBasketForm(FlaskForm):
+class AddToBasketForm(ShopForm):
     """Add a quantity of one product, or of one whole kit."""
 
     kind = SelectField(
@@ -59,14 +58,14 @@ class KitFinderItemForm(PlainForm):
     )
 
 
-class AddItemsForm(FlaskForm):
+class AddItemsForm(ShopForm):
     """Several products at once (items-0-product, items-0-quantity, ...): the kit finder's kit."""
 
     items = BoundedFieldList(FormField(KitFinderItemForm), min_entries=0, max_entries=30)
     plan = _plan_field()
 
 
-class UpdateLineForm(FlaskForm):
+class UpdateLineForm(ShopForm):
     """Change one basket line's quantity (0 removes it)."""
 
     key = HiddenField(
@@ -81,7 +80,7 @@ class UpdateLineForm(FlaskForm):
     )
 
 
-class RemoveLineForm(FlaskForm):
+class RemoveLineForm(ShopForm):
     """Take one line out of the basket."""
 
     key = HiddenField(

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, StringField, TelField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
-from shop.forms import CheckboxField, select_choices
+from shop.forms import CheckboxField, ShopForm, select_choices
 
 # Outward code (area, district) then inward code (sector, unit); checked without spaces.
 UK_POSTCODE = re.compile(r"^(GIR0AA|[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][ABD-HJLNP-UW-Z]{2})$")
@@ -37,7 +36,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class CheckoutForm(FlaskForm):
+class CheckoutForm(ShopForm):
     """Who is buying, how they get it, and how they pay."""
 
     name = StringField(
@@ -142,7 +141,7 @@ class CheckoutForm(FlaskForm):
             )
 
 
-class CancelOrderForm(FlaskForm):
+class CancelOrderForm(ShopForm):
     """The buyer's confirmation that an unpaid order should be cancelled."""
 
     confirm = CheckboxField(

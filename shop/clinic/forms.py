@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     EmailField,
@@ -27,6 +26,7 @@ from wtforms.validators import (
 from shop.forms import (
     CheckboxField,
     MultiCheckboxField,
+    ShopForm,
     TreatmentProfileMixin,
     fitzpatrick_choices,
     select_choices,
@@ -42,7 +42,7 @@ from shop.services.consultations import FOLLOW_UP_STATUSES, STATUS_LABELS
 MAX_REPORT_DAYS = 731
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(ShopForm):
     """Mark a consultation request contacted, booked or closed, with a note."""
 
     status = SelectField(
@@ -60,7 +60,7 @@ class FollowUpForm(FlaskForm):
 
 
 @with_screening_questions("Record the patient's answer: yes or no.")
-class RecommendationForm(TreatmentProfileMixin, FlaskForm):
+class RecommendationForm(TreatmentProfileMixin, ShopForm):
     """The patient's details and profile, recorded after a consultation with their consent."""
 
     consultation_id = HiddenField()
@@ -115,13 +115,13 @@ class RecommendationForm(TreatmentProfileMixin, FlaskForm):
         return int(self.consultation_id.data) if self.consultation_id.data else None
 
 
-class SwapForm(FlaskForm):
+class SwapForm(ShopForm):
     """Swap a kit line's product for another of the same need."""
 
     product = SelectField("Swap for", validators=[InputRequired("Choose a product.")])
 
 
-class QuantityForm(FlaskForm):
+class QuantityForm(ShopForm):
     """Change how many of a line's product the patient buys."""
 
     quantity = IntegerField(
@@ -133,7 +133,7 @@ class QuantityForm(FlaskForm):
     )
 
 
-class AddItemForm(FlaskForm):
+class AddItemForm(ShopForm):
     """Add a product to the kit."""
 
     product = SelectField("Product to add", validators=[InputRequired("Choose a product.")])
@@ -147,11 +147,11 @@ class AddItemForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(ShopForm):
     """A button that changes something (CSRF only)."""
 
 
-class SendForm(FlaskForm):
+class SendForm(ShopForm):
     """Send (or resend) the link; optionally go straight to the printable sheet."""
 
     print_sheet = CheckboxField("Open the printable aftercare sheet after sending")
@@ -173,7 +173,7 @@ class ReportForm(Form):
                 raise ValidationError("Choose a range of at most two years.")
 
 
-class ConcernFollowUpForm(FlaskForm):
+class ConcernFollowUpForm(ShopForm):
     """Mark a patient's concern contacted or resolved, with a note of what was done."""
 
     status = SelectField(

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, EmailField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Regexp, ValidationError
 
 from shop import clock
-from shop.forms import CheckboxField, MultiCheckboxField, select_choices
+from shop.forms import CheckboxField, MultiCheckboxField, ShopForm, select_choices
 from shop.services.concerns import MAX_DETAILS_LENGTH, checklist, started_on_problem
 
 
-class ConcernForm(FlaskForm):
+class ConcernForm(ShopForm):
     """A patient telling the clinic something is wrong after their treatment."""
 
     red_flags = MultiCheckboxField("Signs that need the clinic today")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
-from shop.forms import CheckboxField, select_choices
+from shop.forms import CheckboxField, ShopForm, select_choices
 
 
-class ConsultationForm(FlaskForm):
+class ConsultationForm(ShopForm):
     """Who wants a consultation, for what, when suits them, and consent to be contacted."""
 
     name = StringField(

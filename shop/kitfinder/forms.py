@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField
 from wtforms.validators import InputRequired
 
 from shop.forms import (
     MultiCheckboxField,
+    ShopForm,
     TreatmentProfileMixin,
     fitzpatrick_choices,
     select_choices,
@@ -17,7 +17,7 @@ from shop.labels import CONCERN_LABELS
 
 
 @with_screening_questions("Please answer yes or no.")
-class KitFinderForm(TreatmentProfileMixin, FlaskForm):
+class KitFinderForm(TreatmentProfileMixin, ShopForm):
     """What the kit finder asks; the answers build a plan and are not stored."""
 
     treatment = SelectField("Your treatment", validators=[InputRequired("Choose your treatment.")])

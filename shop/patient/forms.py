@@ -1,12 +1,11 @@
 """Forms on the patient's recommendation page."""
 
-from flask_wtf import FlaskForm
 from wtforms.validators import DataRequired
 
-from shop.forms import CheckboxField
+from shop.forms import CheckboxField, ShopForm
 
 
-class AcknowledgeForm(FlaskForm):
+class AcknowledgeForm(ShopForm):
     """The patient confirms they were given and have read the advice."""
 
     confirm = CheckboxField(
@@ -15,5 +14,5 @@ class AcknowledgeForm(FlaskForm):
     )
 
 
-class BuyForm(FlaskForm):
+class BuyForm(ShopForm):
     """Buy the recommended kit (CSRF only)."""

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField
 from wtforms.validators import InputRequired, Length
 
-from shop.forms import CheckboxField
+from shop.forms import CheckboxField, ShopForm
 
 
-class ReminderForm(FlaskForm):
+class ReminderForm(ShopForm):
     """Where to send the reminders, and the patient's agreement that we keep what they need."""
 
     email = EmailField(
@@ -23,5 +22,5 @@ class ReminderForm(FlaskForm):
     consent = CheckboxField("consent")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(ShopForm):
     """The button that turns reminders on (a POST, so a mail scanner opening the link cannot)."""

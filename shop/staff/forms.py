@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
@@ -24,7 +23,7 @@ from wtforms.validators import (
 )
 
 from models.vocabulary import FULFILMENT_METHODS, ORDER_STATUSES
-from shop.forms import BoundedFieldList, CheckboxField, MultiCheckboxField, select_choices
+from shop.forms import BoundedFieldList, CheckboxField, MultiCheckboxField, ShopForm, select_choices
 from shop.labels import (
     ACTIVE_LABELS,
     CATEGORY_LABELS,
@@ -93,7 +92,7 @@ class ReceiveLineForm(Form):
         )
 
 
-class ReceiveForm(FlaskForm):
+class ReceiveForm(ShopForm):
     """A delivery: supplier details and up to twenty lots."""
 
     supplier = StringField("Supplier", validators=[Optional(), Length(max=120)])
@@ -123,7 +122,7 @@ class ReceiveForm(FlaskForm):
             raise ValidationError("Some lines need attention.")
 
 
-class AdjustForm(FlaskForm):
+class AdjustForm(ShopForm):
     """Add or remove units of one lot, with a reason."""
 
     reason = SelectField(
@@ -149,7 +148,7 @@ class AdjustForm(FlaskForm):
             raise ValidationError("Say what the correction is for.")
 
 
-class ThresholdForm(FlaskForm):
+class ThresholdForm(ShopForm):
     """A product's low-stock threshold."""
 
     threshold = IntegerField(
@@ -161,11 +160,11 @@ class ThresholdForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(ShopForm):
     """A button that only needs the CSRF token (e.g. write off expired lots)."""
 
 
-class StocktakeForm(FlaskForm):
+class StocktakeForm(ShopForm):
     """Counted quantities for many lots; count fields are added per lot by `for_lots`."""
 
     note = StringField("Note", validators=[Optional(), Length(max=200)])
@@ -214,7 +213,7 @@ class StockFilterForm(Form):
     page = IntegerField("Page", validators=[Optional(), NumberRange(min=1, max=100000)], default=1)
 
 
-class ImportForm(FlaskForm):
+class ImportForm(ShopForm):
     """A delivery CSV file to check."""
 
     file = FileField("CSV file", validators=[FileRequired(message="Choose a CSV file.")])
@@ -222,7 +221,7 @@ class ImportForm(FlaskForm):
     reference = StringField("Delivery note reference", validators=[Optional(), Length(max=80)])
 
 
-class ConfirmImportForm(FlaskForm):
+class ConfirmImportForm(ShopForm):
     """The checked CSV, sent back to be booked (it is checked again)."""
 
     csv_text = HiddenField("CSV", validators=[DataRequired()])
@@ -236,7 +235,7 @@ VAT_CHOICES = [("2000", "20% (standard)"), ("500", "5% (reduced)"), ("0", "0% (z
 FITZPATRICK_CHOICES = [(str(n), f"Type {roman}") for n, roman in FITZPATRICK_ROMAN.items()]
 
 
-class ProductForm(FlaskForm):
+class ProductForm(ShopForm):
     """Every attribute of a product the shop and the aftercare rules use."""
 
     name = StringField("Name", validators=[DataRequired(), Length(max=160)])
@@ -314,7 +313,7 @@ class ProductForm(FlaskForm):
         }
 
 
-class ImageForm(FlaskForm):
+class ImageForm(ShopForm):
     """A product photo (JPEG, PNG or WebP; checked by content)."""
 
     image = FileField("Photo", validators=[FileRequired(message="Choose an image file.")])
@@ -331,7 +330,7 @@ class KitItemForm(Form):
     purpose = StringField("What it is for", validators=[Optional(), Length(max=300)])
 
 
-class KitForm(FlaskForm):
+class KitForm(ShopForm):
     """A kit: contents, price rule and where it applies."""
 
     name = StringField("Name", validators=[DataRequired(), Length(max=160)])
@@ -510,7 +509,7 @@ class OrderFilterForm(DateRangeForm):
     page = IntegerField("Page", validators=[Optional(), NumberRange(min=1, max=100000)], default=1)
 
 
-class ShipForm(FlaskForm):
+class ShipForm(ShopForm):
     """Mark an order shipped, with the carrier's tracking reference."""
 
     tracking = StringField(
@@ -522,7 +521,7 @@ class ShipForm(FlaskForm):
     )
 
 
-class CancelForm(FlaskForm):
+class CancelForm(ShopForm):
     """Cancel an order, saying why."""
 
     note = StringField(
@@ -542,7 +541,7 @@ class RefundLineForm(Form):
     )
 
 
-class RefundForm(FlaskForm):
+class RefundForm(ShopForm):
     """Refund some or all lines of an order, and say where the stock goes."""
 
     reason = StringField(

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import Form, IntegerField, SearchField, SelectField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from models.vocabulary import ROLES
 from shop.auth import admin_required
-from shop.forms import select_choices
+from shop.forms import ShopForm, select_choices
 from shop.services import accounts
 from shop.services.accounts import AccountError
 from shop.staff.blueprint import blueprint
@@ -33,7 +32,7 @@ class UserFilterForm(Form):
     page = IntegerField("Page", validators=[Optional(), NumberRange(min=1)], default=1)
 
 
-class RoleForm(FlaskForm):
+class RoleForm(ShopForm):
     """Give an account another role."""
 
     role = SelectField(
@@ -43,7 +42,7 @@ class RoleForm(FlaskForm):
     )
 
 
-class ActiveForm(FlaskForm):
+class ActiveForm(ShopForm):
     """Deactivate or reactivate an account."""
 
     active = SelectField(

@@ -114,7 +114,7 @@ def test_the_form_lists_red_flags_and_ordinary_signs_and_is_private(client):
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert "noindex" in response.headers["X-Robots-Tag"]
     # The live notice is a static script (the CSP forbids inline ones), hidden until needed.
-    assert '<script src="/static/js/concern.js"' in page
+    assert re.search(r'<script src="/static/js/concern\.js\?v=[0-9a-f]{12}"', page)
     assert not re.search(r"<script(?![^>]*\bsrc=)", page)
     assert "data-concern-alert hidden" in page
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
+import re
 
 import pytest
 
@@ -54,14 +57,19 @@ def test_hsts_outside_development(database_url, monkeypatch):
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
 
 
-def test_pages_have_no_inline_script_or_style(client, login):
+def test_pages_have_no_inline_script_and_only_the_style_the_csp_names(client, login):
     from tests.factories import make_user
 
     login(make_user())
     for path in ("/", "/account", "/account/plans", "/account/data", "/account/login"):
-        html = client.get(path).get_data(as_text=True)
-        assert "<script>" not in html and "<style" not in html, path
+        response = client.get(path, follow_redirects=True)
+        html = response.get_data(as_text=True)
+        assert "<script>" not in html, path
         assert " style=" not in html and " onclick=" not in html and "onload=" not in html, path
+        # The one inline stylesheet is the site CSS, allowed by its exact hash.
+        (css,) = re.findall(r"<style>(.*?)</style>", html, re.S)
+        digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in response.headers["Content-Security-Policy"], path
 
 
 def test_a_request_id_is_made_or_kept(client):

@@ -1,0 +1,84 @@
+"""CSRF tokens masked afresh on every use, so compressed pages never repeat the secret (BREACH)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect, generate_csrf
+from markupsafe import Markup, escape
+
+INVALID_TOKEN = "The CSRF token is invalid."
+# What Flask-WTF hands out while a page shared by every visitor is being built: that page
+# keeps this placeholder where each form's token goes, and every visitor's copy gets a masked
+# token of their own in its place. Masked, it could not be found again, and every visitor
+# would get the same dead token.
+TOKEN_PLACEHOLDER = "personal-csrf-token-mark"
+
+
+def mask_token(token: str) -> str:
+    """Return `token` XORed with a fresh random pad, the pad in front, in URL-safe base64.
+
+    A compressed page that reflects a visitor's input next to a constant secret leaks that
+    secret byte by byte through the response size (BREACH); a masked token is different random
+    bytes every time, while the secret it carries stays the same.
+    """
+    raw = token.encode("ascii")
+    pad = secrets.token_bytes(len(raw))
+    masked = (int.from_bytes(pad, "big") ^ int.from_bytes(raw, "big")).to_bytes(len(raw), "big")
+    return base64.urlsafe_b64encode(pad + masked).decode("ascii").rstrip("=")
+
+
+def unmask_token(masked: str) -> str | None:
+    """Return the token `masked` carries, or None when it is not a token `mask_token` made."""
+    try:
+        data = base64.b64decode(masked + "=" * (-len(masked) % 4), altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    half, odd = divmod(len(data), 2)
+    if not half or odd:
+        return None
+    pad, body = data[:half], data[half:]
+    raw = (int.from_bytes(pad, "big") ^ int.from_bytes(body, "big")).to_bytes(half, "big")
+    try:
+        return raw.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+
+
+def masked_csrf_token(secret_key: str | None = None, token_key: str | None = None) -> str:
+    """Return this session's CSRF token under a new mask (a different string at every call).
+
+    The one way tokens reach a page: csrf_token() in templates and every form's CSRF field.
+    """
+    token = generate_csrf(secret_key=secret_key, token_key=token_key)
+    return token if token == TOKEN_PLACEHOLDER else mask_token(token)
+
+
+def masked_csrf_meta_tag() -> Markup:
+    """Return a <meta name="csrf-token"> carrying a masked token, for scripts that post."""
+    return Markup(f'<meta name="csrf-token" content="{escape(masked_csrf_token())}">')
+
+
+class MaskedCSRFProtect(CSRFProtect):
+    """Flask-WTF's CSRFProtect, giving templates masked tokens and unmasking what comes back."""
+
+    def init_app(self, app: Flask) -> None:
+        """Set CSRFProtect up, then replace its template helpers with the masked ones."""
+        super().init_app(app)
+        helpers = {"csrf_token": masked_csrf_token, "csrf_meta_tag": masked_csrf_meta_tag}
+        app.jinja_env.globals.update(helpers)
+        # Registered after CSRFProtect's own context processor, so these win in every template.
+        app.context_processor(lambda: helpers)
+
+    def _get_csrf_token(self) -> str | None:
+        """Read the token from the form or header as Flask-WTF does, then take its mask off."""
+        sent = super()._get_csrf_token()
+        if sent is None:
+            return None  # Flask-WTF answers "The CSRF token is missing."
+        token = unmask_token(sent)
+        if token is None:
+            self._error_response(INVALID_TOKEN)
+        return token
