@@ -9,7 +9,7 @@ export FLASK_APP := app
 # Where `make test` looks for PostgreSQL when TEST_DATABASE_URL is not set.
 LOCAL_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/shop_test
 
-.PHONY: run test lint format db-upgrade seed venv clean-db css lighthouse
+.PHONY: run test lint format db-upgrade seed venv clean-db css lighthouse bench-scale bench-floor
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -70,3 +70,11 @@ lighthouse: venv db-upgrade tools/lighthouse/node_modules
 tools/lighthouse/node_modules: tools/lighthouse/package-lock.json
 	npm ci --prefix tools/lighthouse
 	touch $@
+
+# Benchmarks (figures, not tests): each prints its table and whether its targets are met.
+# BENCH_ARGS passes options, e.g. BENCH_ARGS="--database-url postgresql://...".
+bench-scale: venv
+	$(BIN)/python bench/scale.py $(BENCH_ARGS)
+
+bench-floor: venv
+	$(BIN)/python bench/floor.py $(BENCH_ARGS)

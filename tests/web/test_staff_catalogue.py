@@ -355,8 +355,8 @@ def test_kit_list_queries_stay_constant(client, staff, count_queries):
     assert many.count == few.count
 
 
-def test_kit_list_pages_and_clamps_bad_pages(client, staff, app):
-    app.config["STAFF_KITS_PER_PAGE"] = 2
+def test_kit_list_pages_and_clamps_bad_pages(client, staff, app, monkeypatch):
+    monkeypatch.setitem(app.config, "STAFF_KITS_PER_PAGE", 2)
     cream = make_product()
     for number in range(3):
         make_kit([(cream, 1)], name=f"Paged Kit {number}")
@@ -369,8 +369,8 @@ def test_kit_list_pages_and_clamps_bad_pages(client, staff, app):
         assert response.status_code == 200 and "Paged Kit" in response.get_data(as_text=True)
 
 
-def test_product_list_pages_by_name(client, staff, app):
-    app.config["STAFF_ROWS_PER_PAGE"] = 2
+def test_product_list_pages_by_name(client, staff, app, monkeypatch):
+    monkeypatch.setitem(app.config, "STAFF_ROWS_PER_PAGE", 2)
     for name in ("Cedar", "Alder", "Birch"):
         make_product(name=name)
     first = client.get("/staff/products").get_data(as_text=True)

@@ -332,7 +332,7 @@ def test_order_list_counts_only_a_few_pages_ahead(client, staff, app, cream, mon
     from shop.services import fulfilment
 
     monkeypatch.setattr(fulfilment, "ORDER_PAGES_COUNTED_AHEAD", 1)
-    app.config["STAFF_ROWS_PER_PAGE"] = 2
+    monkeypatch.setitem(app.config, "STAFF_ROWS_PER_PAGE", 2)
     make_lot(cream, 100)
     placed = [place_order(app, [(cream.slug, 1, "product")]) for _ in range(7)]
     first = client.get("/staff/orders").get_data(as_text=True)

@@ -210,8 +210,8 @@ def test_dashboard_queries_stay_constant(client, staff, app, count_queries):
     assert many.count == few.count
 
 
-def test_report_tables_show_a_page_each_and_the_csv_every_row(client, staff, app):
-    app.config["REPORT_ROWS_PER_PAGE"] = 1
+def test_report_tables_show_a_page_each_and_the_csv_every_row(client, staff, app, monkeypatch):
+    monkeypatch.setitem(app.config, "REPORT_ROWS_PER_PAGE", 1)
     cream = make_product(name="Calm Cream", price_pence=1000)
     sun = make_product(name="Sun Fluid", price_pence=2000)
     make_lot(cream, 50)

@@ -92,12 +92,11 @@ def test_products_paginate(client, app_ctx):
     app_ctx.config["PRODUCTS_PER_PAGE"] = 12
 
 
-def test_page_links_stay_few_however_many_pages(client, app_ctx):
-    app_ctx.config["PRODUCTS_PER_PAGE"] = 1
+def test_page_links_stay_few_however_many_pages(client, app_ctx, monkeypatch):
+    monkeypatch.setitem(app_ctx.config, "PRODUCTS_PER_PAGE", 1)
     for number in range(30):
         make_product(name=f"Cream {number:02d}")
     html = client.get("/products?page=15").get_data(as_text=True)
-    app_ctx.config["PRODUCTS_PER_PAGE"] = 12
     linked = {int(n) for n in re.findall(r"page=(\d+)\">\d+</a>", html)}
     assert linked == {1, 13, 14, 16, 17, 30}
     assert html.count("…") == 2 and 'aria-current="page">15<' in html
@@ -280,8 +279,8 @@ def test_product_and_kit_pages_run_a_constant_number_of_queries(client, count_qu
     assert one.count == many.count
 
 
-def test_kits_list_pages_keeping_the_treatment_filter(client, app):
-    app.config["KITS_PER_PAGE"] = 2
+def test_kits_list_pages_keeping_the_treatment_filter(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "KITS_PER_PAGE", 2)
     needling = make_treatment("microneedling", "Micro-needling")
     product = make_product()
     make_lot(product, 5)
@@ -307,8 +306,10 @@ def test_kits_list_pages_keeping_the_treatment_filter(client, app):
         ("-1", "page 1 of 2"),
     ],
 )
-def test_kits_page_out_of_range_or_not_a_number_shows_a_real_page(client, app, page, shown):
-    app.config["KITS_PER_PAGE"] = 2
+def test_kits_page_out_of_range_or_not_a_number_shows_a_real_page(
+    client, app, page, shown, monkeypatch
+):
+    monkeypatch.setitem(app.config, "KITS_PER_PAGE", 2)
     product = make_product()
     for number in range(3):
         make_kit([(product, 1)], name=f"Kit {number}")
@@ -316,8 +317,8 @@ def test_kits_page_out_of_range_or_not_a_number_shows_a_real_page(client, app, p
     assert response.status_code == 200 and shown in response.get_data(as_text=True)
 
 
-def test_home_page_shows_at_most_the_featured_kits_setting(client, app):
-    app.config["FEATURED_KITS"] = 2
+def test_home_page_shows_at_most_the_featured_kits_setting(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "FEATURED_KITS", 2)
     product = make_product()
     for number in range(4):
         make_kit([(product, 1)], name=f"Featured {number}", is_featured=True)
