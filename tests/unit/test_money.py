@@ -1,7 +1,11 @@
 """Money arithmetic and formatting in pence."""
 
-import pytest
+from decimal import Decimal
 
+import pytest
+from babel.numbers import format_currency
+
+from shop import money
 from shop.money import format_pence, parse_pounds, percent_of, plain_pounds, vat_included
 
 
@@ -15,6 +19,39 @@ def test_prices_are_formatted_in_pounds(pence, text):
 
 def test_missing_amount_formats_as_empty():
     assert format_pence(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("pence", "currency", "locale"),
+    [
+        (-1250, "GBP", "en_GB"),
+        (99999999, "GBP", "en_GB"),
+        (1999, "EUR", "de_DE"),
+        (1999, "GBP", "fr_FR"),
+        (123456, "USD", "en_US"),
+    ],
+)
+def test_remembered_prices_read_exactly_as_babel_writes_them(pence, currency, locale):
+    expected = format_currency(Decimal(pence) / 100, currency, locale=locale)
+    assert format_pence(pence, currency, locale) == expected
+    assert format_pence(pence, currency, locale) == expected  # the remembered answer
+
+
+def test_a_price_shown_again_is_not_formatted_again(monkeypatch):
+    calls = []
+
+    def counting_format_currency(*args, **kwargs):
+        calls.append(args)
+        return format_currency(*args, **kwargs)
+
+    money._formatted_price.cache_clear()
+    monkeypatch.setattr(money, "format_currency", counting_format_currency)
+    try:
+        assert [format_pence(4599) for _ in range(3)] == ["£45.99"] * 3
+        assert format_pence(4599, "EUR", "de_DE") == "45,99\xa0€"
+    finally:
+        money._formatted_price.cache_clear()  # no answer from the counting stand-in stays
+    assert len(calls) == 2
 
 
 @pytest.mark.parametrize(
