@@ -34,6 +34,7 @@ import re
 import secrets
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -139,6 +140,15 @@ def start_gunicorn(app_spec: str, port: int, env: dict[str, str], cpus: str | No
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+
+
+def refuse_busy_port(port: int) -> None:
+    """Stop when something already listens on `port`: wrk would measure that instead."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            sys.exit(
+                f"Port {port} is already in use; choose another with --trivial-port/--shop-port."
+            )
 
 
 def wait_until_up(url: str, server: subprocess.Popen, log: Path, timeout: float = 60) -> None:
@@ -252,6 +262,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="floor-") as folder:
         database_url = args.database_url or f"sqlite:///{folder}/floor.sqlite3"
         env = shop_environment(database_url, args.redis_url)
+        for port in (args.trivial_port, args.shop_port):
+            refuse_busy_port(port)
         prepare_database(env)
         trivial_log, shop_log = Path(folder) / "trivial.log", Path(folder) / "shop.log"
         trivial_env = {**env, "PYTHONPATH": str(PROJECT_ROOT / "bench")}
