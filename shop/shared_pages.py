@@ -13,9 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, g, render_template
+from flask import current_app, g, render_template, request, session
+from flask_login import current_user
 
 from shop import clock
+from shop.basket.session import basket_count
 from shop.csrf import TOKEN_PLACEHOLDER
 from shop.services import shared_cache
 
@@ -74,15 +76,35 @@ def render(
 
 def personalise(page: str) -> str:
     """Fill a shared page's holes for the visitor of this request."""
-    context: dict[str, Any] = {}
-    current_app.update_template_context(context)
-    parts = current_app.jinja_env.get_template("_personal.html").make_module(context)
-    for hole in HOLES:
-        marker = f"<!--personal:{hole}-->"
-        if marker in page:
-            page = page.replace(marker, str(getattr(parts, hole)()))
+    holes = _holes_for_a_newcomer() if _is_newcomer() else _holes_for_this_visitor()
+    for hole, text in holes.items():
+        page = page.replace(f"<!--personal:{hole}-->", text)
     if TOKEN_PLACEHOLDER in page:
         token = current_app.jinja_env.globals["csrf_token"]
         pieces = page.split(TOKEN_PLACEHOLDER)
         page = pieces[0] + "".join(str(token()) + piece for piece in pieces[1:])
     return page
+
+
+def _holes_for_this_visitor() -> dict[str, str]:
+    context: dict[str, Any] = {}
+    current_app.update_template_context(context)
+    parts = current_app.jinja_env.get_template("_personal.html").make_module(context)
+    return {hole: str(getattr(parts, hole)()) for hole in HOLES}
+
+
+def _is_newcomer() -> bool:
+    """Tell whether the visitor is signed out, with an empty basket and no message waiting."""
+    return not current_user.is_authenticated and "_flashes" not in session and not basket_count()
+
+
+# What the holes hold for every newcomer (nothing of anyone's own), per mount path.
+_NEWCOMER_HOLES: dict[tuple[int, str], dict[str, str]] = {}
+
+
+def _holes_for_a_newcomer() -> dict[str, str]:
+    key = (id(current_app._get_current_object()), request.script_root)
+    holes = _NEWCOMER_HOLES.get(key)
+    if holes is None:
+        holes = _NEWCOMER_HOLES[key] = _holes_for_this_visitor()
+    return holes

@@ -192,6 +192,10 @@ def test_personal_parts_are_never_shared_between_two_visitors(client, app_ctx, l
     token_of = re.compile(r'name="csrf_token" value="([^"]+)"')
     assert set(token_of.findall(page)).isdisjoint(token_of.findall(theirs))
     assert "<!--personal:" not in page and "<!--personal:" not in theirs
+    # A guest's own basket shows in their badge, on the same shared page.
+    add(stranger, cream.slug, 3)
+    assert ">3<span" in stranger.get(f"/kits/{kit.slug}").get_data(as_text=True)
+    assert ">3<span" not in app_ctx.test_client().get(f"/kits/{kit.slug}").get_data(as_text=True)
     # A message meant for one visitor is shown to that visitor only.
     client.get("/kits?treatment=unknown-thing")
     assert "We do not know that treatment" not in stranger.get("/kits").get_data(as_text=True)
