@@ -84,3 +84,26 @@ def plan_api_limits(view: Callable) -> Callable:
         scope="plan-api:user",
     )
     return per_ip(per_user(view))
+
+
+# Catalogue pages, served to everyone from the shared render: they declare no limit, and
+# asking the limiter so on every request cost more than serving the page from the cache.
+# tests/web/test_rate_limits.py fails if one of them is ever given a limit.
+UNLIMITED_ENDPOINTS = frozenset(
+    {
+        "storefront.home",
+        "storefront.products",
+        "storefront.product",
+        "storefront.kits",
+        "storefront.kit",
+        "treatments.index",
+        "treatments.detail",
+        "kitfinder.finder",
+    }
+)
+
+
+@limiter.request_filter
+def _declares_no_limit() -> bool:
+    """Let the catalogue pages, which have no limit, skip the limiter's bookkeeping."""
+    return request.endpoint in UNLIMITED_ENDPOINTS and request.method in ("GET", "HEAD")

@@ -89,6 +89,13 @@ def test_postgres_urls_use_psycopg(monkeypatch):
     )
 
 
+def test_pooled_server_connections_are_tested_before_use_sqlite_files_are_not(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@h:5432/shop")
+    assert load_config({"TESTING": True})["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////tmp/shop.sqlite3")
+    assert load_config({"TESTING": True})["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is False
+
+
 def test_the_stock_csv_size_limit_is_one_mib_unless_set(monkeypatch):
     monkeypatch.delenv("STOCK_CSV_MAX_BYTES", raising=False)
     assert load_config({"TESTING": True})["STOCK_CSV_MAX_BYTES"] == 1024 * 1024

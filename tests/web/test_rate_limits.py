@@ -261,3 +261,16 @@ def test_redis_url_alone_selects_redis_storage(monkeypatch):
     assert load_config({"TESTING": True})["RATELIMIT_STORAGE_URI"] == REDIS_URL
     monkeypatch.delenv("REDIS_URL")
     assert load_config({"TESTING": True})["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_the_pages_that_skip_the_limiter_declare_no_limit(app_ctx):
+    from flask_limiter.util import get_qualified_name
+
+    from shop.ratelimits import UNLIMITED_ENDPOINTS
+
+    manager = limiter.limit_manager
+    assert not manager.default_limits and not manager.application_limits
+    for endpoint in UNLIMITED_ENDPOINTS:
+        view = app_ctx.view_functions[endpoint]  # a renamed page fails here, not silently
+        assert manager.decorated_limits(get_qualified_name(view)) == [], endpoint
+        assert manager.blueprint_limits(app_ctx, endpoint.split(".")[0]) == [], endpoint
