@@ -9,6 +9,7 @@ The result is cached under the catalogue and stock tokens; each request fills th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -46,7 +47,7 @@ def render(
     no stock levels, so a sale keeps them.
     """
 
-    def build() -> str | None:
+    def build() -> tuple[str, ...] | None:
         # Every way of making a form token (csrf_token(), a WTForms CSRF field, which makes it
         # when the form is built) asks Flask-WTF, which answers from g when it holds one:
         # while the page is built, g holds the marker, so no visitor's token, and no new
@@ -60,9 +61,9 @@ def render(
                 return None
             if isinstance(context, Personal):
                 return shared_cache.Uncached(
-                    render_template(template, shared_render=True, **context.context)
+                    _pieces(render_template(template, shared_render=True, **context.context))
                 )
-            return render_template(template, shared_render=True, **context)
+            return _pieces(render_template(template, shared_render=True, **context))
         finally:
             g.pop(field, None)
             if visitors is not None:
@@ -74,16 +75,29 @@ def render(
     return None if page is None else personalise(page)
 
 
-def personalise(page: str) -> str:
-    """Fill a shared page's holes for the visitor of this request."""
+# A hole in a rendered shared page: base.html's markers, and the form token's placeholder.
+_HOLE = re.compile(r"<!--personal:(\w+)-->|(" + re.escape(TOKEN_PLACEHOLDER) + ")")
+
+
+def _pieces(page: str) -> tuple[str, ...]:
+    """Split a shared page once into text and hole names, alternately (text first and last)."""
+    pieces: list[str] = []
+    start = 0
+    for found in _HOLE.finditer(page):
+        pieces += [page[start : found.start()], found.group(1) or "csrf"]
+        start = found.end()
+    pieces.append(page[start:])
+    return tuple(pieces)
+
+
+def personalise(pieces: tuple[str, ...]) -> str:
+    """Fill a shared page's holes for the visitor of this request, in one pass."""
     holes = _holes_for_a_newcomer() if _is_newcomer() else _holes_for_this_visitor()
-    for hole, text in holes.items():
-        page = page.replace(f"<!--personal:{hole}-->", text)
-    if TOKEN_PLACEHOLDER in page:
-        token = current_app.jinja_env.globals["csrf_token"]
-        pieces = page.split(TOKEN_PLACEHOLDER)
-        page = pieces[0] + "".join(str(token()) + piece for piece in pieces[1:])
-    return page
+    token = current_app.jinja_env.globals["csrf_token"]
+    return "".join(
+        piece if index % 2 == 0 else (str(token()) if piece == "csrf" else holes[piece])
+        for index, piece in enumerate(pieces)
+    )
 
 
 def _holes_for_this_visitor() -> dict[str, str]:
