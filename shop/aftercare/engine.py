@@ -485,8 +485,30 @@ def plan(
         screening,
         treated_on,
         today,
-        lambda needs: _choose_kit(protocol, profile, screening, needs, catalogue),
+        lambda needs: _remembered_kit(protocol, profile, screening, needs, catalogue),
     )
+
+
+def _remembered_kit(
+    protocol: Protocol,
+    profile: Profile,
+    screening: Screening,
+    needs: tuple[EffectiveNeed, ...],
+    catalogue: Catalogue,
+) -> tuple[PlanKit | None, list[Substitution]]:
+    """Choose the kit once per catalogue for the same protocol version, skin, answers and needs.
+
+    A protocol's slug and version name its content (the shop refuses new content under an
+    old version); the needs print the same when they are equal.
+    """
+
+    def choose() -> tuple[PlanKit | None, tuple[Substitution, ...]]:
+        kit, substitutions = _choose_kit(protocol, profile, screening, needs, catalogue)
+        return kit, tuple(substitutions)  # kept, so never changed by a caller
+
+    key = ("kit", protocol.slug, protocol.version, profile, screening, repr(needs))
+    kit, substitutions = catalogue.remembered(key, choose)
+    return kit, list(substitutions)
 
 
 def plan_with_kit(
