@@ -25,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from flask import g
 from sqlalchemy import event, insert, select, text
 
 from app import create_app
@@ -366,6 +367,14 @@ def main() -> int:
                 "DEMO_PASSWORD": STAFF_PASSWORD,
             }
         )
+
+        @app.teardown_request
+        def forget_signed_in_user(_error=None) -> None:
+            # The bench keeps one app context open, so `g` outlives a request (in production
+            # each request has its own): without this, the public client would be served as
+            # the staff member the other client signed in.
+            g.pop("_login_user", None)
+
         with app.app_context():
             db.create_all()
             seeded = app.test_cli_runner().invoke(args=["seed"])
