@@ -104,15 +104,14 @@ def engine_catalogue(today: date) -> Catalogue:
     Shared by every visitor and rebuilt only when the catalogue or stock token changes (or the
     day does, as lots expire): the catalogue part survives a sale, the stock part is re-read.
     """
-    current = shared_cache.tokens()
 
     def with_stock() -> Catalogue:
         products, kits = shared_cache.remember(
-            "engine-catalogue", (), _catalogue_without_stock, stock=False, current=current
+            "engine-catalogue", (), _catalogue_without_stock, stock=False
         )
         return _with_stock(products, kits, today)
 
-    return shared_cache.remember("engine-stock", (today.isoformat(),), with_stock, current=current)
+    return shared_cache.remember("engine-stock", (today.isoformat(),), with_stock)
 
 
 @dataclass(frozen=True)

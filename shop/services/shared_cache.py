@@ -67,15 +67,14 @@ def remember(
     build: Callable[[], T | Uncached[T]],
     *,
     stock: bool = True,
-    current: tuple[str, str] | None = None,
 ) -> T:
     """Return the cached value of `build()` for `name` and `parts` under the current tokens.
 
-    `stock=False` for values that do not depend on stock levels, so a sale keeps them.
-    `current` passes tokens already read in this use case. With no tokens recorded yet,
-    nothing is cached; neither is a None result, nor one `build` wraps in Uncached.
+    `stock=False` for values that do not depend on stock levels, so a sale keeps them. With
+    no tokens recorded yet, nothing is cached; neither is a None result, nor one `build`
+    wraps in Uncached.
     """
-    current = current or tokens()
+    current = tokens()
     if current is None:
         value = build()
         return value.value if isinstance(value, Uncached) else value

@@ -16,37 +16,22 @@ from sqlalchemy import select, update
 from models import Kit, Product, StockLot, current_versions, db
 from shop.services import plans, shared_cache
 from tests.checkout_helpers import add
-from tests.factories import DEFAULT_PASSWORD, make_kit, make_lot, make_product, make_user
+from tests.conftest import log_in
+from tests.factories import make_kit, make_lot, make_product, make_user
 from tests.staff_helpers import place_order
-
-PRODUCT_FORM = {
-    "brand": "Lumen",
-    "category": "moisturiser",
-    "vat_rate_bp": "2000",
-    "fragrance_free": "y",
-    "alcohol_free": "y",
-    "pregnancy_safe": "y",
-    "skin_types": ["normal"],
-    "days_per_unit": "30",
-    "low_stock_threshold": "4",
-    "is_active": "y",
-}
+from tests.web.test_staff_catalogue import GOOD_PRODUCT, kit_data
 
 
 def _staff(app_ctx):
     """A second browser, signed in as staff, making the changes."""
     browser = app_ctx.test_client()
-    user = make_user(role="staff")
-    response = browser.post(
-        "/account/login", data={"email": user.email, "password": DEFAULT_PASSWORD}
-    )
-    assert response.status_code in (302, 303)
+    log_in(browser, make_user(role="staff"))
     return browser
 
 
 def _product_form(product: Product, **changes) -> dict:
     return {
-        **PRODUCT_FORM,
+        **GOOD_PRODUCT,
         "name": product.name,
         "slug": product.slug,
         "sku": product.sku,
@@ -79,8 +64,6 @@ def test_a_sale_that_leaves_one_unit_shows_only_one_left_next(client, app_ctx):
 
 
 def test_a_kit_change_shows_on_the_kit_list(client, app_ctx):
-    from tests.web.test_staff_catalogue import kit_data
-
     cream = make_product()
     make_lot(cream, 5)
     kit = make_kit([(cream, 1)], name="First Name Kit")
@@ -98,7 +81,7 @@ def test_a_new_product_is_listed_and_offered_by_the_engine(client, app_ctx):
     assert "Old Favourite" in client.get("/products").get_data(as_text=True)
     slugs_before = set(plans.engine_catalogue(today).products)
     staff = _staff(app_ctx)
-    new = {**PRODUCT_FORM, "name": "Brand New Balm", "slug": "brand-new-balm", "sku": "NEW-1"}
+    new = {**GOOD_PRODUCT, "name": "Brand New Balm", "slug": "brand-new-balm", "sku": "NEW-1"}
     assert staff.post("/staff/products/new", data={**new, "price": "9.00"}).status_code == 302
     assert "Brand New Balm" in client.get("/products").get_data(as_text=True)
     assert set(plans.engine_catalogue(today).products) - slugs_before == {"brand-new-balm"}

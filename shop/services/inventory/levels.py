@@ -70,9 +70,12 @@ def product_availability(sellable: int) -> Availability:
     return Availability(units=max(sellable, 0))
 
 
-def kit_availabilities(
-    kits: Iterable[Kit], today: date, sellable: dict[int, int] | None = None
-) -> dict[int, Availability]:
+def kit_units(items: Iterable[tuple[int, int]], sellable: dict[int, int]) -> list[int]:
+    """Return how many kits each (product id, quantity per kit) item's stock could make."""
+    return [sellable.get(product_id, 0) // quantity for product_id, quantity in items]
+
+
+def kit_availabilities(kits: Iterable[Kit], today: date) -> dict[int, Availability]:
     """Compute each kit's availability from its components' stock, in one query for all kits.
 
     A kit can be made as many times as its scarcest component allows: the minimum over its
@@ -85,7 +88,7 @@ def kit_availabilities(
         if not kit.items:
             result[kit.id] = Availability(units=0)
             continue
-        counts = [sellable.get(item.product_id, 0) // item.quantity for item in kit.items]
+        counts = kit_units(((item.product_id, item.quantity) for item in kit.items), sellable)
         units = min(counts)
         missing = tuple(
             item.product.name for item, count in zip(kit.items, counts, strict=True) if count == 0
