@@ -22,7 +22,7 @@ from shop.extensions import (
     migrate,
     shared_cache,
 )
-from shop.services.shared_cache import forget_request_tokens
+from shop.services import shared_cache as shared_cache_service
 
 ERROR_TITLES = {
     400: "That request did not make sense",
@@ -105,8 +105,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     bootstrap.init_app(app)
     shared_cache.init_app(app)
-    # Tests keep one app context across requests; each request must read the tokens afresh.
-    app.teardown_request(forget_request_tokens)
+    shared_cache_service.init_app(app)
     assets.init_app(app)
     compress.init_app(app)
     limiter.init_app(app)

@@ -33,6 +33,8 @@ CATALOGUE_TABLES = frozenset(
 )
 STOCK_TABLES = frozenset({"stock_lot", "stock_allocation"})
 _PENDING = "shop_versions_pending"
+# Set in session.info when a commit is about to replace tokens, for after-commit listeners.
+REPLACED = "shop_versions_replaced"
 
 
 class CatalogueVersion(db.Model):
@@ -92,6 +94,7 @@ def _replace_tokens(session: Session) -> None:
     # Taken last, the row lock is held only for the commit itself, after every other lock.
     values = {kind: secrets.token_hex(16) for kind in ("catalogue", "stock")}
     changed = {kind: values[kind] for kind in kinds}
+    session.info[REPLACED] = True
     connection = session.connection()
     insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
     connection.execute(
@@ -105,6 +108,7 @@ def _replace_tokens(session: Session) -> None:
 def _forget_pending(session: Session) -> None:
     """Drop the marks of a transaction that did not happen."""
     session.info.pop(_PENDING, None)
+    session.info.pop(REPLACED, None)
 
 
 def current_versions(session: Session) -> tuple[str, str] | None:

@@ -175,6 +175,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "CACHE_DEFAULT_TIMEOUT": _int("CACHE_DEFAULT_TIMEOUT", 3600),
         # Entries each process keeps for itself (the oldest is dropped first).
         "SHARED_CACHE_LOCAL_ENTRIES": _int("SHARED_CACHE_LOCAL_ENTRIES", 512),
+        # With REDIS_URL, seconds the mirrored tokens live in Redis: the longest a change can
+        # go unseen if a worker dies between its commit and telling the mirror.
+        "SHARED_CACHE_TOKEN_SECONDS": _int("SHARED_CACHE_TOKEN_SECONDS", 5),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,

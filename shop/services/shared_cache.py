@@ -3,23 +3,31 @@
 Only catalogue data goes in here: prices, stock levels, rendered product and kit fragments, the
 aftercare engine's catalogue. Nothing from a basket, an account, a plan or a form token is ever
 stored, so nothing one visitor sees can reach another. Each process keeps recent entries as
-they are (no copying); with Redis configured, entries are also shared between workers.
+they are (no copying); with Redis configured, entries are also shared between workers, and so
+are the tokens themselves (see TokenMirror), so a page served from the caches asks nothing of
+the database.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Generic, TypeVar
 
-from flask import current_app
+import redis
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from models import current_versions, db
+from models.versions import REPLACED
 from shop.extensions import shared_cache
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -28,6 +36,72 @@ _lock = threading.Lock()
 
 
 _TOKENS = "shared_cache_tokens"
+_MIRROR = "shop_token_mirror"
+
+
+class TokenMirror:
+    """The catalogue and stock tokens mirrored in Redis, so reading them costs no database trip.
+
+    Every commit that replaced tokens increments a generation counter once it has committed.
+    The mirrored pair is stored with the generation that was current before it was read from
+    the database, and is used only while that generation is still current: a pair read before
+    a change was made visible can therefore never be taken for the pair after it, whatever
+    order workers write in. A worker that dies between its commit and its increment leaves
+    the old pair in use for at most SHARED_CACHE_TOKEN_SECONDS, the pair's lifetime in Redis.
+    If Redis fails, the tokens are read from the database, as without it.
+    """
+
+    def __init__(self, client: redis.Redis, prefix: str, seconds: int) -> None:
+        self.client = client
+        self.generation_key = f"{prefix}tokens:generation"
+        self.pair_key = f"{prefix}tokens:pair"
+        self.seconds = seconds
+
+    def read(self, load: Callable[[], tuple[str, str] | None]) -> tuple[str, str] | None:
+        """Return the current tokens: the mirrored pair if still current, else `load()`'s."""
+        try:
+            generation, mirrored = self.client.mget(self.generation_key, self.pair_key)
+        except redis.RedisError as error:
+            log.warning("token mirror unavailable, reading the database: %s", error)
+            return load()
+        generation = generation or b"0"
+        if mirrored:
+            seen, _, pair = mirrored.partition(b" ")
+            if seen == generation:
+                catalogue, _, stock = pair.decode().partition(" ")
+                return catalogue, stock
+        current = load()
+        if current is not None:
+            try:
+                value = b" ".join((generation, *(token.encode() for token in current)))
+                self.client.set(self.pair_key, value, ex=self.seconds)
+            except redis.RedisError as error:
+                log.warning("token mirror not updated: %s", error)
+        return current
+
+    def changed(self) -> None:
+        """Record that a commit replaced tokens, so no reader trusts the mirrored pair."""
+        try:
+            self.client.incr(self.generation_key)
+        except redis.RedisError as error:
+            # The commit stands; the old pair expires after SHARED_CACHE_TOKEN_SECONDS.
+            log.warning("token mirror not told of a change: %s", error)
+
+
+def init_app(app: Flask) -> None:
+    """Read the tokens afresh for each request, and mirror them in Redis when REDIS_URL is set."""
+    # Tests keep one app context across requests; each request must read the tokens afresh.
+    app.teardown_request(forget_request_tokens)
+    url = app.config["REDIS_URL"]
+    app.extensions[_MIRROR] = (
+        TokenMirror(
+            redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1),
+            app.config["CACHE_KEY_PREFIX"],
+            app.config["SHARED_CACHE_TOKEN_SECONDS"],
+        )
+        if url
+        else None
+    )
 
 
 def tokens() -> tuple[str, str] | None:
@@ -39,14 +113,20 @@ def tokens() -> tuple[str, str] | None:
     """
     info = db.session.info
     if _TOKENS not in info:
-        info[_TOKENS] = current_versions(db.session)
+        mirror = current_app.extensions.get(_MIRROR)
+        load = partial(current_versions, db.session)
+        info[_TOKENS] = mirror.read(load) if mirror else load()
     return info[_TOKENS]
 
 
 @event.listens_for(Session, "after_commit")
 def _forget_tokens(session: Session) -> None:
-    """Make the next question read the tokens a commit may have replaced."""
+    """Make the next question read the tokens a commit may have replaced, here and elsewhere."""
     session.info.pop(_TOKENS, None)
+    if session.info.pop(REPLACED, None) and has_app_context():
+        mirror = current_app.extensions.get(_MIRROR)
+        if mirror:
+            mirror.changed()
 
 
 def forget_request_tokens(_error: BaseException | None = None) -> None:

@@ -260,3 +260,62 @@ def test_with_redis_one_worker_serves_what_another_built(app, app_ctx, redis_url
         "shop.services.catalogue.list_products", lambda *a, **k: pytest.fail("not shared")
     )
     assert "Redis Cream" in visitor.get("/products").get_data(as_text=True)
+
+
+@pytest.fixture
+def mirror(app, redis_url, monkeypatch):
+    """The token mirror in its own Redis database, as REDIS_URL would set it up."""
+    import redis
+
+    token_mirror = shared_cache.TokenMirror(
+        redis.Redis.from_url(redis_url), "test-mirror:", app.config["SHARED_CACHE_TOKEN_SECONDS"]
+    )
+    monkeypatch.setitem(app.extensions, "shop_token_mirror", token_mirror)
+    return token_mirror
+
+
+def test_with_the_mirror_a_shared_page_asks_nothing_of_the_database(
+    client, app_ctx, mirror, count_queries
+):
+    cream = make_product(name="Mirror Cream", price_pence=1000)
+    make_lot(cream, 5)
+    assert "£10.00" in client.get("/products").get_data(as_text=True)
+    with count_queries() as again:
+        assert "£10.00" in client.get("/products").get_data(as_text=True)
+    assert again.statements == []
+    # A change committed by any worker is seen by the next request all the same.
+    response = _staff(app_ctx).post(
+        f"/staff/products/{cream.id}", data=_product_form(cream, price="12.50")
+    )
+    assert response.status_code == 302
+    assert "£12.50" in client.get("/products").get_data(as_text=True)
+
+
+def test_a_pair_read_before_a_change_is_never_used_after_it(app_ctx, mirror):
+    old, new = ("c-old", "s-old"), ("c-new", "s-new")
+    loads = []
+
+    def read_then_another_worker_commits():
+        loads.append(old)
+        mirror.changed()  # that worker's commit lands between this read and its mirroring
+        return old
+
+    assert mirror.read(read_then_another_worker_commits) == old
+    assert mirror.read(lambda: loads.append(new) or new) == new
+    assert loads == [old, new]
+    # Nothing changed since: the pair is now taken from Redis.
+    assert mirror.read(lambda: pytest.fail("read from the database")) == new
+    # A worker that dies between its commit and telling the mirror is seen within the pair's
+    # lifetime at most.
+    assert 0 < mirror.client.ttl(mirror.pair_key) <= mirror.seconds
+
+
+def test_without_redis_answering_the_tokens_come_from_the_database(app_ctx, caplog):
+    import redis
+
+    dead = shared_cache.TokenMirror(
+        redis.Redis(port=1, socket_connect_timeout=0.2), "test-mirror:", 5
+    )
+    assert dead.read(lambda: ("c", "s")) == ("c", "s")
+    dead.changed()  # a commit that already happened is not turned into an error
+    assert "token mirror" in caplog.text
