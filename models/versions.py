@@ -1,9 +1,10 @@
-"""Catalogue and stock versions: a fresh token whenever products, kits, prices or stock change.
+"""Catalogue, stock and sales tokens: fresh ones whenever products, stock or orders change.
 
 Anything shared by every visitor (rendered catalogue fragments, the aftercare engine's
-catalogue) is cached under these tokens. Every transaction that writes a catalogue or stock
-table replaces the matching token in the same transaction, so a cache entry can never outlive
-the data it was built from, whichever process or worker made the change.
+catalogue) or by every staff member (sales figures) is cached under these tokens. Every
+transaction that writes a catalogue, stock or sales table replaces the matching token in the
+same transaction, so a cache entry can never outlive the data it was built from, whichever
+process or worker made the change.
 """
 
 from __future__ import annotations
@@ -32,13 +33,17 @@ CATALOGUE_TABLES = frozenset(
     }
 )
 STOCK_TABLES = frozenset({"stock_lot", "stock_allocation"})
+# What the sales reports add up: orders, their lines, payments, refunds and the
+# recommendations that tie orders to treatments.
+SALES_TABLES = frozenset({"order", "order_line", "payment", "refund", "recommendation"})
+KINDS = ("catalogue", "stock", "sales")
 _PENDING = "shop_versions_pending"
 # Set in session.info when a commit is about to replace tokens, for after-commit listeners.
 REPLACED = "shop_versions_replaced"
 
 
 class CatalogueVersion(db.Model):
-    """The one row holding the current catalogue and stock tokens."""
+    """The one row holding the current catalogue, stock and sales tokens."""
 
     __tablename__ = "catalogue_version"
 
@@ -47,9 +52,10 @@ class CatalogueVersion(db.Model):
     # reuse a token an earlier state was cached under.
     catalogue: Mapped[str] = mapped_column(String(32))
     stock: Mapped[str] = mapped_column(String(32))
+    sales: Mapped[str] = mapped_column(String(32))
 
 
-_CURRENT = select(CatalogueVersion.catalogue, CatalogueVersion.stock).where(
+_CURRENT = select(CatalogueVersion.catalogue, CatalogueVersion.stock, CatalogueVersion.sales).where(
     CatalogueVersion.id == 1
 )
 
@@ -61,6 +67,8 @@ def _kinds_for(table_names) -> set[str]:
             kinds.add("catalogue")
         if name in STOCK_TABLES:
             kinds.add("stock")
+        if name in SALES_TABLES:
+            kinds.add("sales")
     return kinds
 
 
@@ -92,7 +100,7 @@ def _replace_tokens(session: Session) -> None:
     if not kinds:
         return
     # Taken last, the row lock is held only for the commit itself, after every other lock.
-    values = {kind: secrets.token_hex(16) for kind in ("catalogue", "stock")}
+    values = {kind: secrets.token_hex(16) for kind in KINDS}
     changed = {kind: values[kind] for kind in kinds}
     session.info[REPLACED] = True
     connection = session.connection()
@@ -111,11 +119,11 @@ def _forget_pending(session: Session) -> None:
     session.info.pop(REPLACED, None)
 
 
-def current_versions(session: Session) -> tuple[str, str] | None:
-    """Return (catalogue token, stock token), or None before anything was ever recorded.
+def current_versions(session: Session) -> tuple[str, str, str] | None:
+    """Return the (catalogue, stock, sales) tokens, or None before anything was ever recorded.
 
     Asked on nearly every page, so it runs as a plain Core statement on the session's
     connection: the ORM's result handling would cost more than the query.
     """
     row = session.connection().execute(_CURRENT).first()
-    return (row[0], row[1]) if row else None
+    return tuple(row) if row else None

@@ -18,7 +18,9 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table("user", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("email_confirmed_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(
+            sa.Column("email_confirmed_at", sa.DateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade():

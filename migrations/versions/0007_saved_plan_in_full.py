@@ -94,7 +94,9 @@ def downgrade():
         sa.column("pregnant_or_breastfeeding", sa.Boolean), sa.column("screening", sa.JSON)
     )
     for plan_id, screening in connection.execute(sa.select(plans.c.id, plans.c.screening)).all():
-        pregnant = isinstance(screening, dict) and screening.get("pregnant_or_breastfeeding") is True
+        pregnant = (
+            isinstance(screening, dict) and screening.get("pregnant_or_breastfeeding") is True
+        )
         if pregnant:
             connection.execute(
                 plans.update().where(plans.c.id == plan_id).values(pregnant_or_breastfeeding=True)

@@ -28,6 +28,7 @@ from models import (
 from models.clinic import Recommendation
 from shop import clock
 from shop.money import plain_pounds
+from shop.services import shared_cache
 from shop.services.inventory import (
     StockRow,
     expired_lots_on_hand,
@@ -398,6 +399,16 @@ def build_report(
     if (end - start).days >= MAX_RANGE_DAYS:
         raise ValueError(f"Choose a range of at most {MAX_RANGE_DAYS} days.")
     pages = pages or {}
+    # Figures only (totals per day, product, kit, treatment and lot; no order or customer), so
+    # one staff member's report serves the next until an order, payment, refund, product or
+    # lot changes. The clinic's date is in the key: lots expire at midnight without a write.
+    key = (clock.today(), start, end, tuple(sorted(pages.items())), per_page)
+    return shared_cache.remember(
+        "report", key, lambda: _build_report(start, end, pages, per_page), sales=True
+    )
+
+
+def _build_report(start: date, end: date, pages: dict[str, int], per_page: int | None) -> Report:
     daily = sales_by_day(start, end)
     return Report(
         start=start,

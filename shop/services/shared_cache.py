@@ -1,7 +1,8 @@
-"""Caches of what every visitor shares, keyed by the catalogue and stock tokens.
+"""Caches of what every visitor shares, keyed by the catalogue, stock and sales tokens.
 
 Only catalogue data goes in here: prices, stock levels, rendered product and kit fragments, the
-aftercare engine's catalogue. Nothing from a basket, an account, a plan or a form token is ever
+aftercare engine's catalogue, and the staff's sales figures (totals per day and per product,
+never an order or a customer). Nothing from a basket, an account, a plan or a form token is ever
 stored, so nothing one visitor sees can reach another. Each process keeps recent entries as
 they are (no copying); with Redis configured, entries are also shared between workers, and so
 are the tokens themselves (see TokenMirror), so a page served from the caches asks nothing of
@@ -36,55 +37,55 @@ _lock = threading.Lock()
 
 
 _TOKENS = "shared_cache_tokens"
+Tokens = tuple[str, ...]
 _MIRROR = "shop_token_mirror"
 
 
 class TokenMirror:
-    """The catalogue and stock tokens mirrored in Redis, so reading them costs no database trip.
+    """The tokens mirrored in Redis, so reading them costs no database trip.
 
     Every commit that replaced tokens increments a generation counter once it has committed.
-    The mirrored pair is stored with the generation that was current before it was read from
-    the database, and is used only while that generation is still current: a pair read before
-    a change was made visible can therefore never be taken for the pair after it, whatever
+    The mirrored tokens are stored with the generation that was current before they were read
+    from the database, and are used only while that generation is still current: tokens read before
+    a change was made visible can therefore never be taken for those after it, whatever
     order workers write in. A worker that dies between its commit and its increment leaves
-    the old pair in use for at most SHARED_CACHE_TOKEN_SECONDS, the pair's lifetime in Redis.
+    the old tokens in use for at most SHARED_CACHE_TOKEN_SECONDS, their lifetime in Redis.
     If Redis fails, the tokens are read from the database, as without it.
     """
 
     def __init__(self, client: redis.Redis, prefix: str, seconds: int) -> None:
         self.client = client
         self.generation_key = f"{prefix}tokens:generation"
-        self.pair_key = f"{prefix}tokens:pair"
+        self.tokens_key = f"{prefix}tokens:current"
         self.seconds = seconds
 
-    def read(self, load: Callable[[], tuple[str, str] | None]) -> tuple[str, str] | None:
-        """Return the current tokens: the mirrored pair if still current, else `load()`'s."""
+    def read(self, load: Callable[[], Tokens | None]) -> Tokens | None:
+        """Return the current tokens: the mirrored ones if still current, else `load()`'s."""
         try:
-            generation, mirrored = self.client.mget(self.generation_key, self.pair_key)
+            generation, mirrored = self.client.mget(self.generation_key, self.tokens_key)
         except redis.RedisError as error:
             log.warning("token mirror unavailable, reading the database: %s", error)
             return load()
         generation = generation or b"0"
         if mirrored:
-            seen, _, pair = mirrored.partition(b" ")
-            if seen == generation:
-                catalogue, _, stock = pair.decode().partition(" ")
-                return catalogue, stock
+            seen, *mirrored_tokens = mirrored.decode().split(" ")
+            if seen.encode() == generation:
+                return tuple(mirrored_tokens)
         current = load()
         if current is not None:
             try:
                 value = b" ".join((generation, *(token.encode() for token in current)))
-                self.client.set(self.pair_key, value, ex=self.seconds)
+                self.client.set(self.tokens_key, value, ex=self.seconds)
             except redis.RedisError as error:
                 log.warning("token mirror not updated: %s", error)
         return current
 
     def changed(self) -> None:
-        """Record that a commit replaced tokens, so no reader trusts the mirrored pair."""
+        """Record that a commit replaced tokens, so no reader trusts the mirrored tokens."""
         try:
             self.client.incr(self.generation_key)
         except redis.RedisError as error:
-            # The commit stands; the old pair expires after SHARED_CACHE_TOKEN_SECONDS.
+            # The commit stands; the old tokens expire after SHARED_CACHE_TOKEN_SECONDS.
             log.warning("token mirror not told of a change: %s", error)
 
 
@@ -104,8 +105,8 @@ def init_app(app: Flask) -> None:
     )
 
 
-def tokens() -> tuple[str, str] | None:
-    """Return the current (catalogue, stock) tokens, or None when none was ever recorded.
+def tokens() -> Tokens | None:
+    """Return the current (catalogue, stock, sales) tokens, or None when none was ever recorded.
 
     Read once per unit of work: kept in the session, which lives for one request, and read
     again after any commit, so a change made in this request is never answered from older
@@ -147,10 +148,12 @@ def remember(
     build: Callable[[], T | Uncached[T]],
     *,
     stock: bool = True,
+    sales: bool = False,
 ) -> T:
     """Return the cached value of `build()` for `name` and `parts` under the current tokens.
 
-    `stock=False` for values that do not depend on stock levels, so a sale keeps them. With
+    `stock=False` for values that do not depend on stock levels, so a sale keeps them;
+    `sales=True` for values that add up orders, payments or refunds. With
     no tokens recorded yet, nothing is cached; neither is a None result, nor one `build`
     wraps in Uncached.
     """
@@ -158,8 +161,16 @@ def remember(
     if current is None:
         value = build()
         return value.value if isinstance(value, Uncached) else value
-    catalogue, stock_token = current
-    key = ":".join((name, catalogue, stock_token if stock else "-", *map(str, parts)))
+    catalogue, stock_token, sales_token = current
+    key = ":".join(
+        (
+            name,
+            catalogue,
+            stock_token if stock else "-",
+            sales_token if sales else "-",
+            *map(str, parts),
+        )
+    )
     with _lock:
         if key in _local:
             _local.move_to_end(key)

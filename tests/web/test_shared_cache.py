@@ -8,12 +8,12 @@ never part of what is shared.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select, update
 
-from models import Kit, Product, StockLot, current_versions, db
+from models import Kit, Order, Product, StockLot, current_versions, db
 from shop.services import plans, shared_cache
 from tests.checkout_helpers import add
 from tests.conftest import log_in
@@ -137,20 +137,25 @@ def test_refused_filter_values_never_push_shared_pages_out(
     assert again.count == 1
 
 
-def test_every_write_to_the_catalogue_or_stock_replaces_its_token(app_ctx):
+def test_every_write_to_the_catalogue_stock_or_sales_replaces_its_token(app_ctx):
     cream = make_product()
     lot = make_lot(cream, 4)
-    catalogue, stock = current_versions(db.session)
+    catalogue, stock, sales = current_versions(db.session)
     # A bulk UPDATE never passes through a flush; it still counts.
     db.session.execute(update(StockLot).where(StockLot.id == lot.id).values(quantity_reserved=1))
     db.session.commit()
-    catalogue_now, stock_now = current_versions(db.session)
-    assert catalogue_now == catalogue and stock_now != stock
+    assert current_versions(db.session) == (catalogue, current_versions(db.session)[1], sales)
+    assert current_versions(db.session)[1] != stock
     db.session.execute(update(Kit).values(name="Nothing to rename"))
     cream.price_pence = 1100
     db.session.commit()
     assert current_versions(db.session)[0] != catalogue
-    # A change that is rolled back leaves both tokens as they were.
+    catalogue, stock, sales = current_versions(db.session)
+    db.session.execute(update(Order).values(status="completed"))
+    db.session.commit()
+    assert current_versions(db.session)[:2] == (catalogue, stock)
+    assert current_versions(db.session)[2] != sales
+    # A change that is rolled back leaves the tokens as they were.
     tokens = current_versions(db.session)
     cream.price_pence = 1200
     db.session.flush()
@@ -291,8 +296,8 @@ def test_with_the_mirror_a_shared_page_asks_nothing_of_the_database(
     assert "£12.50" in client.get("/products").get_data(as_text=True)
 
 
-def test_a_pair_read_before_a_change_is_never_used_after_it(app_ctx, mirror):
-    old, new = ("c-old", "s-old"), ("c-new", "s-new")
+def test_tokens_read_before_a_change_are_never_used_after_it(app_ctx, mirror):
+    old, new = ("c-old", "s-old", "o-old"), ("c-new", "s-new", "o-new")
     loads = []
 
     def read_then_another_worker_commits():
@@ -307,7 +312,7 @@ def test_a_pair_read_before_a_change_is_never_used_after_it(app_ctx, mirror):
     assert mirror.read(lambda: pytest.fail("read from the database")) == new
     # A worker that dies between its commit and telling the mirror is seen within the pair's
     # lifetime at most.
-    assert 0 < mirror.client.ttl(mirror.pair_key) <= mirror.seconds
+    assert 0 < mirror.client.ttl(mirror.tokens_key) <= mirror.seconds
 
 
 def test_without_redis_answering_the_tokens_come_from_the_database(app_ctx, caplog):
@@ -316,6 +321,41 @@ def test_without_redis_answering_the_tokens_come_from_the_database(app_ctx, capl
     dead = shared_cache.TokenMirror(
         redis.Redis(port=1, socket_connect_timeout=0.2), "test-mirror:", 5
     )
-    assert dead.read(lambda: ("c", "s")) == ("c", "s")
+    assert dead.read(lambda: ("c", "s", "o")) == ("c", "s", "o")
     dead.changed()  # a commit that already happened is not turned into an error
     assert "token mirror" in caplog.text
+
+
+def test_sales_reports_follow_each_sale_and_refund_and_are_shared_in_between(
+    app, app_ctx, count_queries
+):
+    from shop.services import payments
+    from shop.services.reports import build_report
+    from tests.staff_helpers import paid_collect_order
+
+    cream = make_product(name="Report Cream", price_pence=1000)
+    make_lot(cream, 20)
+    week = (date.today() - timedelta(days=6), date.today())
+    paid_collect_order(app, [(cream.slug, 2, "product")])
+    assert build_report(*week).revenue_pence == 2000
+    shared_cache.forget_request_tokens()  # as the next request starts
+    with count_queries() as again:
+        assert build_report(*week).revenue_pence == 2000
+    # Shared between staff until something changes: only the tokens are read.
+    assert len(again.statements) == 1 and "FROM catalogue_version" in again.statements[0]
+    order = paid_collect_order(app, [(cream.slug, 1, "product")])
+    assert build_report(*week).revenue_pence == 3000
+    payments.refund_order(order.id, {order.lines[0].id: 1}, restock=True)
+    assert build_report(*week).revenue_pence == 2000
+
+
+def test_a_sale_down_to_the_threshold_lists_the_product_as_low_next(app, app_ctx):
+    from shop import clock
+    from shop.services import inventory
+    from tests.staff_helpers import paid_collect_order
+
+    cream = make_product(name="Threshold Cream", low_stock_threshold=3)
+    make_lot(cream, 4)
+    assert inventory.low_stock(clock.today()) == []
+    paid_collect_order(app, [(cream.slug, 1, "product")])
+    assert [row.product.name for row in inventory.low_stock(clock.today())] == ["Threshold Cream"]

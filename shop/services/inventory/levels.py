@@ -10,6 +10,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from models import Kit, Product, StockLot, db
+from shop.services import shared_cache
 from shop.services.inventory.listings import StockRow, stock_rows
 
 # At or below this many units, the shop tells customers how many are left.
@@ -101,9 +102,18 @@ def low_stock(today: date, limit: int = 1000) -> list[StockRow]:
     """Return active products whose sellable stock is at or below their threshold, by name.
 
     Every product has to be looked at, so each is looked at cheaply: the sellable sum is
-    read from the lots' covering index (ix_stock_lot_sellable), and only the low ones'
-    rows are loaded.
+    read from the lots' covering index (ix_stock_lot_sellable). Which products are low is
+    then kept until the catalogue or stock changes (or the day does, as lots expire), and only
+    their rows are loaded.
     """
+    ids = shared_cache.remember("low-stock", (today, limit), lambda: _low_stock_ids(today, limit))
+    products = db.session.execute(
+        select(Product).where(Product.id.in_(ids)).order_by(Product.name, Product.id)
+    ).scalars()
+    return stock_rows(list(products), today)
+
+
+def _low_stock_ids(today: date, limit: int) -> list[int]:
     sellable = func.coalesce(
         select(func.sum(StockLot.quantity_on_hand - StockLot.quantity_reserved))
         .where(StockLot.product_id == Product.id, StockLot.expiry_date > today)
@@ -111,15 +121,14 @@ def low_stock(today: date, limit: int = 1000) -> list[StockRow]:
         .scalar_subquery(),
         0,
     )
-    products = list(
+    return list(
         db.session.execute(
-            select(Product)
+            select(Product.id)
             .where(Product.is_active.is_(True), sellable <= Product.low_stock_threshold)
             .order_by(Product.name, Product.id)
             .limit(limit)
         ).scalars()
     )
-    return stock_rows(products, today)
 
 
 def lots_expiring(today: date, within_days: int, limit: int | None = None) -> list[StockLot]:
