@@ -179,7 +179,7 @@ def test_starting_from_an_unknown_recommendation_is_refused(client, shop, value,
 def test_advice_renders_with_the_protocol_it_was_made_with(client, app, shop):
     """A newer protocol does not change what a patient was already given."""
     rec = create_recommendation(client)
-    assert rec.protocol_version == "2026.2" and len(rec.protocol_hash) == 64
+    assert rec.protocol_version == "2026.3" and len(rec.protocol_hash) == 64
     patient, token = _send_and_open(client, app, rec.id)
     shipped = load_protocols()["microneedling"]
     stricter = replace(
@@ -196,7 +196,7 @@ def test_advice_renders_with_the_protocol_it_was_made_with(client, app, shop):
     assert patient.get(f"/r/{token}").status_code == 200
     given = recommendations.patient_plan(db.session.get(Recommendation, rec.id), date.today())
     sauna = next(a for a in given.plan.avoid if a.what.startswith("Sauna"))
-    assert sauna.until_day == 3 and given.plan.protocol_version == "2026.2"
+    assert sauna.until_day == 3 and given.plan.protocol_version == "2026.3"
     # A new recommendation uses the new version.
     newer = create_recommendation(client)
     assert newer.protocol_version == "2027.1"

@@ -77,3 +77,11 @@ def test_another_recommendations_token_is_never_printed(client, rec):
 
 def test_a_draft_has_no_sheet_to_print(client, rec):
     assert client.get(f"/clinic/recommendations/{rec.id}/print").status_code == 409
+
+
+def test_the_sheet_for_a_treatment_done_today_speaks_of_it_as_done(client, rec):
+    today = create_recommendation(client, screening_cold_sores="yes")
+    send(client, today.id, print_sheet="y")
+    html = client.get(f"/clinic/recommendations/{today.id}/print").get_data(as_text=True)
+    assert "antiviral tablets in the days after treatment" in html
+    assert "before treatment" not in html
