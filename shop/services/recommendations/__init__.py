@@ -11,6 +11,7 @@ from __future__ import annotations
 from shop.services.recommendations.editing import (
     EditorView,
     ProductOption,
+    Stock,
     add_item,
     change_refusal,
     create_recommendation,
@@ -91,6 +92,7 @@ __all__ = [
     "Report",
     "ReportRow",
     "RuleBroken",
+    "Stock",
     "acknowledge",
     "add_item",
     "advice_inputs",
