@@ -43,6 +43,7 @@ from shop.services.recommendations.patient import (
     PatientPlan,
     acknowledge,
     buy_kit,
+    checkout_contact,
     open_link,
     patient_plan,
 )
@@ -98,6 +99,7 @@ __all__ = [
     "advice_inputs",
     "buy_kit",
     "change_refusal",
+    "checkout_contact",
     "create_recommendation",
     "editor_view",
     "frozen_reason",
