@@ -444,6 +444,7 @@ def recommendation_print(rec_id: int):
     return render_template(
         "clinic/print.html",
         rec=rec,
+        clinician=recommendations.clinician_name(rec),
         patient=recommendations.patient_plan(rec, clock.today()),
         link=link,
         qr_svg=recommendations.qr_svg(link),
