@@ -305,10 +305,11 @@ def _refuse_kit_change(rec_id: int, form_id: str, message: str):
     """Send the clinician back to the recommendation's own address with the reason shown.
 
     Redirect after POST: the address bar shows the recommendation, and reloading the page
-    does not post the refused change again.
+    does not post the refused change again. The address leads to the reason at the top of the
+    page (the form it belongs to may be far down, or not shown at all once the kit is final).
     """
     session[KIT_PROBLEM_SESSION_KEY] = {"rec": rec_id, "form": form_id, "message": message}
-    return redirect(url_for("clinic.recommendation", rec_id=rec_id) + "#kit", 303)
+    return redirect(url_for("clinic.recommendation", rec_id=rec_id) + "#problem", 303)
 
 
 def _kit_change(rec_id: int, form_id: str, change) -> object:

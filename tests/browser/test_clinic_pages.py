@@ -92,7 +92,7 @@ def test_the_draft_shows_stock_a_preview_and_disabled_unsuitable_options(live_se
     )
     form.locator("button[type=submit]").click()
     page.wait_for_load_state()
-    assert page.url == url + "#kit"
+    assert page.url == url + "#problem"
     assert page.locator(".kit-line [role=alert]").first.inner_text().endswith(".")
 
 

@@ -167,7 +167,9 @@ def refusal_page(client, response, rec_id: int) -> str:
     The reason is shown there once, beside the form it belongs to.
     """
     assert response.status_code == 303, response.status_code
-    assert response.headers["Location"] == f"/clinic/recommendations/{rec_id}#kit"
+    assert response.headers["Location"] == f"/clinic/recommendations/{rec_id}#problem"
     page = client.get(f"/clinic/recommendations/{rec_id}")
     assert page.status_code == 200
-    return page.get_data(as_text=True)
+    html = page.get_data(as_text=True)
+    assert '<div class="alert alert-danger" id="problem" role="alert">' in html
+    return html

@@ -129,14 +129,14 @@ def test_an_acknowledged_recommendation_can_no_longer_change(client, app, shop):
     assert patient.post(f"/r/{token}/acknowledge", data={"confirm": "y"}).status_code == 302
     item = latest_recommendation().items[0]
     before = [(i.product_id, i.quantity) for i in latest_recommendation().items]
-    for response in (
-        _add(client, rec.id, "thermal-mist"),
-        client.post(
+    for change in (
+        lambda: _add(client, rec.id, "thermal-mist"),
+        lambda: client.post(
             f"/clinic/recommendations/{rec.id}/items/{item.id}/quantity",
             data={f"qty-{item.id}-quantity": "3"},
         ),
     ):
-        assert "has acknowledged this advice" in refusal_page(client, response, rec.id)
+        assert "has acknowledged this advice" in refusal_page(client, change(), rec.id)
     assert client.get(f"/clinic/recommendations/{rec.id}/edit").status_code == 409
     edit = client.post(f"/clinic/recommendations/{rec.id}/edit", data=recommendation_form())
     assert edit.status_code == 409
