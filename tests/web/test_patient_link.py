@@ -364,3 +364,16 @@ def test_checkout_leaves_out_the_details_of_a_revoked_or_garbled_recommendation(
         response = client.get("/checkout")
         assert response.status_code == 200
         assert "Ada Lovelace" not in response.get_data(as_text=True), kept
+
+
+def test_a_signed_in_customer_buying_from_the_link_starts_with_the_recorded_details(
+    client, shop, login
+):
+    rec = create_recommendation(
+        client, patient_name="Ada Lovelace", patient_email="ada@example.com"
+    )
+    token = sent_token(client, rec.id)
+    login(make_user(email="other.address@example.com", name="A. Lovelace"))
+    client.post(f"/r/{token}/buy")
+    html = client.get("/checkout").get_data(as_text=True)
+    assert 'value="Ada Lovelace"' in html and 'value="ada@example.com"' in html
