@@ -25,6 +25,7 @@ def _shot(page, name: str, **options) -> None:
 
 def _fits_and_passes_axe(page, name: str) -> None:
     """No sideways scroll and no serious axe finding at either width; a picture of each."""
+    assert getattr(page, "console_problems", []) == [], name
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), (name, width)
