@@ -62,6 +62,19 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def landing_page(user: User) -> str:
+    """Return where a user lands after signing in with no page asked for: their own work area.
+
+    Staff (and admins, whose role includes staff) start in the back office, clinicians in the
+    clinic, everyone else on their account page.
+    """
+    if user.has_role("staff"):
+        return url_for("staff.dashboard")
+    if user.has_role("clinician"):
+        return url_for("clinic.dashboard")
+    return url_for("account.overview")
+
+
 def after_sign_in(user: User) -> None:
     """What follows every sign-in: the guest basket in the session joins the saved basket."""
     absorb_guest_basket(user)
@@ -135,7 +148,7 @@ def login():
     """Sign in, then go back to the page asked for (only inside the shop)."""
     next_url = safe_next(request.values.get("next"))
     if current_user.is_authenticated:
-        return redirect(next_url or url_for("account.overview"))
+        return redirect(next_url or landing_page(current_user))
     form = LoginForm()
     if request.method == "GET":
         form.next.data = next_url or ""
@@ -152,7 +165,7 @@ def login():
         else:
             _sign_in(user, remember=form.remember.data)
             flash("You are signed in.", "success")
-            return redirect(safe_next(form.next.data) or url_for("account.overview"))
+            return redirect(safe_next(form.next.data) or landing_page(user))
     elif form.is_submitted():
         status = 422
     return render_template("account/login.html", form=form), status

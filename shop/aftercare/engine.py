@@ -421,9 +421,10 @@ def _plan(
     """Build a plan around the kit `choose(needs)` gives as (kit, substitutions)."""
     if not isinstance(treated_on, date) or not isinstance(today, date):
         raise ValueError("treated_on and today must be dates")
-    reasons, warnings = rules.suitability(protocol, profile, screening)
-    advice = rules.advice(protocol, profile, screening)
+    # From the treatment day on, the advice speaks of the treatment as done.
     already_treated = treated_on <= today
+    reasons, warnings = rules.suitability(protocol, profile, screening, already_treated)
+    advice = rules.advice(protocol, profile, screening, already_treated)
     if reasons and not already_treated:
         # Before the treatment, a bar means: do not go ahead, and no kit to buy for it.
         return Plan(

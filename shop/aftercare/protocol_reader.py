@@ -270,12 +270,13 @@ def _read_avoid(reader: _Reader) -> AvoidRule:
 
 
 def _read_contraindication(reader: _Reader) -> Contraindication:
-    reader.only({"screening", "action", "message", "months"})
+    reader.only({"screening", "action", "message", "months", "once_treated"})
     item = Contraindication(
         screening=reader.choice("screening", SCREENING_QUESTIONS, "screening key"),
         action=reader.choice("action", RULE_ACTIONS, "action"),
         message=reader.text("message"),
         months=reader.value("months", int, None),
+        once_treated=reader.text("once_treated", None),
     )
     if item.screening == "isotretinoin_recent":
         # The question asks when the last dose was; each treatment's own window decides.
@@ -289,11 +290,12 @@ def _read_contraindication(reader: _Reader) -> Contraindication:
 
 
 def _read_concern_rule(reader: _Reader) -> ConcernRule:
-    reader.only({"concern", "action", "message"})
+    reader.only({"concern", "action", "message", "once_treated"})
     return ConcernRule(
         concern=reader.choice("concern", CONCERNS, "concern"),
         action=reader.choice("action", RULE_ACTIONS, "action"),
         message=reader.text("message"),
+        once_treated=reader.text("once_treated", None),
     )
 
 
@@ -330,9 +332,10 @@ def _read_adjustment(reader: _Reader) -> Adjustment:
 
 
 def _read_advice(reader: _Reader) -> Advice:
-    reader.only({"text", "screening", "concerns", "fitzpatrick", "medicines"})
+    reader.only({"text", "screening", "concerns", "fitzpatrick", "medicines", "once_treated"})
     return Advice(
         text=reader.text("text"),
+        once_treated=reader.text("once_treated", None),
         screening=reader.choices("screening", SCREENING_QUESTIONS, "screening key"),
         concerns=reader.choices("concerns", CONCERNS, "concern"),
         fitzpatrick=reader.choices("fitzpatrick", FITZPATRICK_TYPES, "Fitzpatrick type"),

@@ -101,6 +101,8 @@ class Contraindication:
     action: str
     message: str
     months: int | None = None
+    # The message once the treatment has happened, when `message` speaks of it as still to come.
+    once_treated: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ class ConcernRule:
     concern: str
     action: str
     message: str
+    # The message once the treatment has happened, when `message` speaks of it as still to come.
+    once_treated: str | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,8 @@ class Advice:
     concerns: tuple[str, ...] = ()
     fitzpatrick: tuple[int, ...] = ()
     medicines: tuple[str, ...] = ()
+    # The note once the treatment has happened, when `text` speaks of it as still to come.
+    once_treated: str | None = None
 
 
 @dataclass(frozen=True)

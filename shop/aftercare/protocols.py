@@ -126,6 +126,11 @@ def _adjustment_to_dict(item: Adjustment) -> dict[str, Any]:
     return out
 
 
+def _once_treated(text: str | None) -> dict[str, Any]:
+    # Left out when unset, so versions stored before the field existed keep their hash.
+    return {"once_treated": text} if text is not None else {}
+
+
 def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:
     """Return a JSON-ready dict of a protocol that protocol_from_dict turns back into it."""
     out: dict[str, Any] = {"slug": protocol.slug}
@@ -170,10 +175,12 @@ def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:
         contraindications=[
             {"screening": c.screening, "action": c.action, "message": c.message}
             | ({"months": c.months} if c.months is not None else {})
+            | _once_treated(c.once_treated)
             for c in protocol.contraindications
         ],
         concern_rules=[
             {"concern": c.concern, "action": c.action, "message": c.message}
+            | _once_treated(c.once_treated)
             for c in protocol.concern_rules
         ],
         fitzpatrick={
@@ -191,6 +198,7 @@ def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:
                 "fitzpatrick": list(a.fitzpatrick),
                 "medicines": list(a.medicines),
             }
+            | _once_treated(a.once_treated)
             for a in protocol.advice
         ],
         rules={

@@ -85,10 +85,18 @@ def product_rules(protocol: Protocol, screening: Screening) -> tuple[ScreeningPr
     return tuple(r for r in protocol.rules.screening_products if r.screening in yes)
 
 
+def in_tense(text: str, once_treated: str | None, treated: bool) -> str:
+    """Return a rule's words for the moment: its `once_treated` wording after the treatment."""
+    return once_treated if treated and once_treated else text
+
+
 def suitability(
-    protocol: Protocol, profile: Profile, screening: Screening
+    protocol: Protocol, profile: Profile, screening: Screening, treated: bool = False
 ) -> tuple[list[str], list[str]]:
-    """Return (reasons the treatment cannot go ahead, warnings) for this patient."""
+    """Return (reasons the treatment cannot go ahead, warnings) for this patient.
+
+    With `treated` (the treatment has happened) each message is worded for after it.
+    """
     reasons: list[str] = []
     warnings: list[str] = []
     yes = answered_yes(protocol, screening)
@@ -96,7 +104,9 @@ def suitability(
         protocol.contraindications, key=lambda c: SCREENING_QUESTIONS.index(c.screening)
     ):
         if rule.screening in yes:
-            (reasons if rule.action == "unsuitable" else warnings).append(rule.message)
+            (reasons if rule.action == "unsuitable" else warnings).append(
+                in_tense(rule.message, rule.once_treated, treated)
+            )
     label = fitzpatrick_label(profile.fitzpatrick)
     skin = profile.fitzpatrick
     types = protocol.fitzpatrick
@@ -112,8 +122,13 @@ def suitability(
         )
     elif skin in types.caution:
         warnings.append(
-            f"{label} skin needs extra care with {protocol.name}: the clinician may adjust "
-            "the settings or do a test patch first."
+            in_tense(
+                f"{label} skin needs extra care with {protocol.name}: the clinician may adjust "
+                "the settings or do a test patch first.",
+                f"{label} skin needs extra care after {protocol.name}: tell the clinic about "
+                "any darkening, lightening or redness that does not settle.",
+                treated,
+            )
         )
     if skin in types.pigment_risk:
         warnings.append(
@@ -122,12 +137,19 @@ def suitability(
         )
     for rule in sorted(protocol.concern_rules, key=lambda c: CONCERNS.index(c.concern)):
         if rule.concern in profile.concerns:
-            (reasons if rule.action == "unsuitable" else warnings).append(rule.message)
+            (reasons if rule.action == "unsuitable" else warnings).append(
+                in_tense(rule.message, rule.once_treated, treated)
+            )
     return reasons, warnings
 
 
-def advice(protocol: Protocol, profile: Profile, screening: Screening) -> tuple[str, ...]:
-    """Return the ask-your-clinician notes whose conditions hold for this patient."""
+def advice(
+    protocol: Protocol, profile: Profile, screening: Screening, treated: bool = False
+) -> tuple[str, ...]:
+    """Return the ask-your-clinician notes whose conditions hold for this patient.
+
+    With `treated` (the treatment has happened) each note is worded for after it.
+    """
     yes = answered_yes(protocol, screening)
     dropped = {m for rule in product_rules(protocol, screening) for m in rule.drops_advice_on}
     shown = []
@@ -142,7 +164,7 @@ def advice(protocol: Protocol, profile: Profile, screening: Screening) -> tuple[
             continue
         if set(item.medicines) & dropped:
             continue
-        shown.append(item.text)
+        shown.append(in_tense(item.text, item.once_treated, treated))
     return tuple(dict.fromkeys(shown))
 
 

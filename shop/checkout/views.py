@@ -25,7 +25,7 @@ from shop.basket.session import (
 )
 from shop.checkout.forms import CancelOrderForm, CheckoutForm
 from shop.services import basket as basket_service
-from shop.services import orders, payments
+from shop.services import orders, payments, recommendations
 from shop.services.orders import CheckoutDetails, OrderError
 from shop.services.payments import GatewayError
 
@@ -77,10 +77,8 @@ def start():
         flash("Your basket is empty, so there is nothing to check out yet.", "info")
         return redirect(url_for("basket.view"), 303)
     form = CheckoutForm(payment_methods=orders.payment_methods_for(None))
-    if not form.is_submitted() and current_user.is_authenticated:
-        form.name.data = form.name.data or current_user.name
-        form.email.data = form.email.data or current_user.email
     if not form.is_submitted():
+        _fill_contact(form)
         return _render_checkout(form, basket)
     if not form.validate():
         return _render_checkout(form, basket, 422)
@@ -124,6 +122,19 @@ def start():
     if outcome.payment_url:
         return redirect(outcome.payment_url, 303)
     return redirect(url_for("checkout.order", reference=outcome.order.reference), 303)
+
+
+def _fill_contact(form: CheckoutForm) -> None:
+    """Start with the name and email a clinician recorded, else the signed-in customer's."""
+    # Read on the server from the recommendation the link's basket came from: the personal
+    # details are never passed in an address.
+    rec_id = _recommendation_id()
+    recorded = recommendations.checkout_contact(rec_id) if rec_id is not None else None
+    if recorded is not None:
+        form.name.data, form.email.data = recorded
+    elif current_user.is_authenticated:
+        form.name.data = form.name.data or current_user.name
+        form.email.data = form.email.data or current_user.email
 
 
 def _recommendation_id() -> int | None:

@@ -21,6 +21,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from shop import clock
 from shop.auth import clinician_required
@@ -36,7 +37,6 @@ from shop.clinic.forms import (
     SendForm,
     SwapForm,
 )
-from shop.forms import select_choices
 from shop.security import keep_private
 from shop.services import concerns, consultations, recommendations
 from shop.services.concerns import ConcernError
@@ -221,6 +221,27 @@ def recommendation_edit(rec_id: int):
     return render_template("clinic/recommendation_form.html", form=form, rec=rec), status
 
 
+def _option_label(option) -> str:
+    label = option.product.name
+    if option.stock is not None and (option.stock.out or option.stock.low):
+        label += f" ({option.stock.label.lower()})"
+    if option.problem:
+        label += f" (not suitable: {option.problem})"
+    return label
+
+
+def _product_choices(options) -> list[SelectChoice]:
+    """Options of a product list: an unsuitable one stays listed with its reason, but disabled."""
+    return [
+        SelectChoice(
+            option.product.slug,
+            _option_label(option),
+            render_kw={"disabled": True} if option.problem else None,
+        )
+        for option in options
+    ]
+
+
 def _render_editor(rec_id: int, status: int = 200, problem: tuple[str, str] | None = None):
     """Show the recommendation with its kit and every change form; `problem` = (form id, why)."""
     try:
@@ -231,32 +252,16 @@ def _render_editor(rec_id: int, status: int = 200, problem: tuple[str, str] | No
     quantity_forms = {}
     for item in view.recommendation.items:
         swap = SwapForm(prefix=f"swap-{item.id}", formdata=None)
-        swap.product.choices = select_choices(
-            [
-                (
-                    option.product.slug,
-                    option.product.name
-                    + (f" (not suitable: {option.problem})" if option.problem else ""),
-                )
-                for option in view.swap_options[item.id]
-            ]
-        )
+        swap.product.choices = _product_choices(view.swap_options[item.id])
         swap_forms[item.id] = swap
         quantity = QuantityForm(prefix=f"qty-{item.id}", formdata=None)
         quantity.quantity.data = item.quantity
         quantity_forms[item.id] = quantity
     add_form = AddItemForm(prefix="add", formdata=None)
-    add_form.product.choices = select_choices(
-        [("", "Choose a product")]
-        + [
-            (
-                option.product.slug,
-                option.product.name
-                + (f" (not suitable: {option.problem})" if option.problem else ""),
-            )
-            for option in view.add_options
-        ]
-    )
+    add_form.product.choices = [
+        SelectChoice("", "Choose a product"),
+        *_product_choices(view.add_options),
+    ]
     printable = recommendations.print_token(session, view.recommendation) is not None
     return render_template(
         "clinic/recommendation.html",
@@ -273,21 +278,48 @@ def _render_editor(rec_id: int, status: int = 200, problem: tuple[str, str] | No
     ), status
 
 
+# A refused kit change survives the redirect here, as a flash would, so the page can show the
+# reason beside the form it belongs to (a flash shows only at the top of the page).
+KIT_PROBLEM_SESSION_KEY = "clinic_kit_problem"
+
+
+def _kept_problem(rec_id: int) -> tuple[str, str] | None:
+    """Return (form id, why) of the kit change just refused on this recommendation, once."""
+    kept = session.pop(KIT_PROBLEM_SESSION_KEY, None)
+    if not isinstance(kept, dict) or kept.get("rec") != rec_id:
+        return None
+    form_id, message = kept.get("form"), kept.get("message")
+    if not isinstance(form_id, str) or not isinstance(message, str):
+        return None
+    return form_id, message
+
+
 @blueprint.get("/recommendations/<int:rec_id>")
 @clinician_required
 def recommendation(rec_id: int):
     """The recommendation: profile, kit with change forms, status, and send/print/revoke."""
-    return _render_editor(rec_id)
+    return _render_editor(rec_id, problem=_kept_problem(rec_id))
+
+
+def _refuse_kit_change(rec_id: int, form_id: str, message: str):
+    """Send the clinician back to the recommendation's own address with the reason shown.
+
+    Redirect after POST: the address bar shows the recommendation, and reloading the page
+    does not post the refused change again. The address leads to the reason at the top of the
+    page (the form it belongs to may be far down, or not shown at all once the kit is final).
+    """
+    session[KIT_PROBLEM_SESSION_KEY] = {"rec": rec_id, "form": form_id, "message": message}
+    return redirect(url_for("clinic.recommendation", rec_id=rec_id) + "#problem", 303)
 
 
 def _kit_change(rec_id: int, form_id: str, change) -> object:
-    """Run a kit change; on refusal show the page again with the reason (422)."""
+    """Run a kit change; on refusal go back to the recommendation with the reason."""
     try:
         change()
     except RecommendationNotFound:
         abort(404, description="You have no recommendation or kit line at that address.")
     except RecommendationError as error:
-        return _render_editor(rec_id, 422, (form_id, str(error)))
+        return _refuse_kit_change(rec_id, form_id, str(error))
     flash("The kit is updated.", "success")
     return redirect(url_for("clinic.recommendation", rec_id=rec_id) + "#kit")
 
@@ -307,7 +339,7 @@ def item_swap(rec_id: int, item_id: int):
     form.product.choices = None  # any slug: the service checks it exists and fits
     form.product.validate_choice = False
     if not form.validate_on_submit():
-        return _render_editor(rec_id, 422, (f"swap-{item_id}", _form_problem(form)))
+        return _refuse_kit_change(rec_id, f"swap-{item_id}", _form_problem(form))
     return _kit_change(
         rec_id,
         f"swap-{item_id}",
@@ -322,7 +354,7 @@ def item_quantity(rec_id: int, item_id: int):
     _load(rec_id)
     form = QuantityForm(prefix=f"qty-{item_id}")
     if not form.validate_on_submit():
-        return _render_editor(rec_id, 422, (f"qty-{item_id}", _form_problem(form)))
+        return _refuse_kit_change(rec_id, f"qty-{item_id}", _form_problem(form))
     return _kit_change(
         rec_id,
         f"qty-{item_id}",
@@ -337,7 +369,7 @@ def item_remove(rec_id: int, item_id: int):
     _load(rec_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
-        return _render_editor(rec_id, 400, (f"remove-{item_id}", _form_problem(form)))
+        return _refuse_kit_change(rec_id, f"remove-{item_id}", _form_problem(form))
     return _kit_change(
         rec_id,
         f"remove-{item_id}",
@@ -354,8 +386,7 @@ def item_add(rec_id: int):
     form.product.choices = None
     form.product.validate_choice = False
     if not form.validate_on_submit() or not form.product.data:
-        problem = _form_problem(form) or "Choose a product."
-        return _render_editor(rec_id, 422, ("add", problem))
+        return _refuse_kit_change(rec_id, "add", _form_problem(form) or "Choose a product.")
     return _kit_change(
         rec_id,
         "add",
@@ -414,6 +445,7 @@ def recommendation_print(rec_id: int):
     return render_template(
         "clinic/print.html",
         rec=rec,
+        clinician=recommendations.clinician_name(rec),
         patient=recommendations.patient_plan(rec, clock.today()),
         link=link,
         qr_svg=recommendations.qr_svg(link),

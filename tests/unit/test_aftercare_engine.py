@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import date, timedelta
 from itertools import pairwise
@@ -13,7 +14,7 @@ from aftercare_fixtures import assert_plan_invariants, catalogue, product
 from shop.aftercare import Catalogue, Profile, Screening, plan
 from shop.aftercare.protocols import load_protocols
 from shop.aftercare.timeline import Window, build_timeline, overlaps
-from shop.aftercare.vocabulary import SCREENING_QUESTIONS, TREATMENTS
+from shop.aftercare.vocabulary import CONCERNS, SCREENING_QUESTIONS, TREATMENTS
 
 TREATED = date(2026, 3, 2)
 TODAY = date(2026, 3, 5)
@@ -426,6 +427,38 @@ def test_cold_sores_only_warn_for_microneedling_and_add_antiviral_advice(protoco
     assert not any("antiviral" in a for a in clear.advice)
 
 
+# Words that speak of the treatment as still to come.
+STILL_TO_COME = re.compile(
+    r"before (the )?(treatment|peel|laser|lip filler|your appointment)|at your appointment"
+    r"|will assess|check it first|treatment waits|is postponed|cover (is|may be) needed"
+    r"|test patch first|to start before",
+    re.IGNORECASE,
+)
+
+
+@pytest.mark.parametrize("slug", TREATMENTS)
+def test_advice_and_warnings_for_a_treatment_done_today_speak_of_it_as_done(protocols, slug):
+    warn_only = Screening(cold_sores=True, blood_thinners=True, isotretinoin_recent=True)
+    for skin in range(1, 7):
+        for answers in (warn_only, Screening(cold_sores=True)):
+            result = make_plan(
+                protocols, slug, Profile(skin, frozenset(CONCERNS)), answers, today=TREATED
+            )
+            for text in (*result.advice, *result.warnings):
+                assert not STILL_TO_COME.search(text), text
+
+
+def test_a_treatment_still_to_come_keeps_the_advice_for_before_it(protocols, shop):
+    cold_sores = Screening(cold_sores=True)
+    planned = make_plan(protocols, "microneedling", Profile(2), cold_sores, shop, treated=PLANNED)
+    done = make_plan(protocols, "microneedling", Profile(2), cold_sores, shop, today=TREATED)
+    assert any("antiviral tablets before treatment" in a for a in planned.advice)
+    assert not any("before treatment" in a for a in done.advice)
+    assert any("antiviral tablets in the days after treatment" in a for a in done.advice)
+    laser = make_plan(protocols, "laser-ablative", Profile(2), cold_sores, shop, treated=PLANNED)
+    assert any("antiviral cover is needed" in w for w in laser.warnings)
+
+
 def test_blood_thinners_bar_fillers_but_only_warn_elsewhere(protocols, shop):
     thinners = Screening(blood_thinners=True)
     filler = make_plan(protocols, "dermal-filler", Profile(2), thinners, shop=shop)
@@ -493,7 +526,9 @@ def test_concern_level_contraindications_bar_the_treatment(protocols, shop, slug
 def test_concern_level_cautions_are_warnings(protocols, shop, slug, concern):
     result = make_plan(protocols, slug, Profile(2, frozenset({concern})), shop=shop)
     assert result.suitable
-    assert any(r.message in result.warnings for r in protocols[slug].concern_rules)
+    # Already treated: each caution in its after-treatment words where it has them.
+    shown = [r.once_treated or r.message for r in protocols[slug].concern_rules]
+    assert any(text in result.warnings for text in shown)
 
 
 # --- rule 9: kit choice ---------------------------------------------------------------------

@@ -73,7 +73,7 @@ def test_shipped_file_has_one_protocol_per_treatment_in_display_order(protocols)
     assert tuple(protocols) == vocab.TREATMENTS
     for slug, protocol in protocols.items():
         assert protocol.slug == slug
-        assert protocol.version == "2026.2"
+        assert protocol.version == "2026.3"
         assert protocol.reviewed_by_clinician is False
         assert protocol.reviewed_on == ""
         for text in (protocol.summary, protocol.what_it_is, protocol.recovery, protocol.downtime):
@@ -143,6 +143,17 @@ def test_protocol_round_trips_exactly_through_a_dict_and_json(protocols):
         rebuilt = protocol_from_dict(stored)
         assert rebuilt == protocol
         assert protocol_to_dict(rebuilt) == data
+
+
+def test_a_protocol_without_after_treatment_wording_stores_as_before_the_field_existed(protocols):
+    data = protocol_to_dict(protocols["microneedling"])
+    assert any("once_treated" in item for item in data["advice"])
+    for group in ("advice", "contraindications", "concern_rules"):
+        for item in data[group]:
+            item.pop("once_treated", None)
+    rebuilt = protocol_from_dict(data)
+    assert all(item.once_treated is None for item in rebuilt.advice)
+    assert protocol_to_dict(rebuilt) == data
 
 
 def test_protocol_from_dict_validates_what_it_reads(protocols):
@@ -258,6 +269,10 @@ def mutate(data: dict, slug: str, change) -> dict:
         (lambda p: p.pop("summary"), "protocol 'laser-ablative', summary: missing required field"),
         (lambda p: p["needs"][0].pop("reason"), "needs[0].reason: missing required field"),
         (lambda p: p["needs"][0].update(colour="red"), "needs[0]: unknown key 'colour'"),
+        (
+            lambda p: p["advice"][0].update(once_treated=" "),
+            "protocol 'laser-ablative', advice[0].once_treated: must not be empty",
+        ),
         (lambda p: p.update(owner="x"), "protocol 'laser-ablative': unknown key 'owner'"),
         (
             lambda p: p["needs"][3].update(uv_filter="physical"),

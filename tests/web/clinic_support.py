@@ -159,3 +159,17 @@ def sent_token(client, rec_id: int) -> str:
 def days_ago(days: int) -> str:
     """Return an ISO date `days` before today."""
     return (date.today() - timedelta(days=days)).isoformat()
+
+
+def refusal_page(client, response, rec_id: int) -> str:
+    """Check a kit change was refused by a redirect to the recommendation; return its page.
+
+    The reason is shown there once, beside the form it belongs to.
+    """
+    assert response.status_code == 303, response.status_code
+    assert response.headers["Location"] == f"/clinic/recommendations/{rec_id}#problem"
+    page = client.get(f"/clinic/recommendations/{rec_id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert '<div class="alert alert-danger" id="problem" role="alert">' in html
+    return html

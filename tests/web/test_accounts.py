@@ -247,6 +247,38 @@ def test_a_signed_in_visitor_is_sent_on_from_the_login_page(client, login):
     assert response.headers["Location"] == "/account"
 
 
+@pytest.mark.parametrize(
+    ("role", "landing"),
+    [
+        ("customer", "/account"),
+        ("clinician", "/clinic/"),
+        ("staff", "/staff/"),
+        ("admin", "/staff/"),
+    ],
+)
+def test_each_role_lands_on_its_own_area_after_signing_in(client, role, landing):
+    make_user(role, email="someone@example.com")
+    response = client.post(
+        "/account/login", data={"email": "someone@example.com", "password": DEFAULT_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == landing
+    assert client.get(landing).status_code == 200
+    # Already signed in, the sign-in page sends them on to the same place.
+    assert client.get("/account/login").headers["Location"] == landing
+
+
+@pytest.mark.parametrize("role", ["clinician", "staff"])
+def test_a_safe_next_beats_the_landing_page_and_an_unsafe_one_does_not(client, role):
+    make_user(role, email="someone@example.com")
+    form = {"email": "someone@example.com", "password": DEFAULT_PASSWORD}
+    response = client.post("/account/login", data={**form, "next": "/kits"})
+    assert response.headers["Location"] == "/kits"
+    client.post("/account/logout")
+    response = client.post("/account/login", data={**form, "next": "//evil.example"})
+    assert response.headers["Location"] == {"clinician": "/clinic/", "staff": "/staff/"}[role]
+
+
 def test_login_page_keeps_a_safe_next_in_the_form(client):
     html = client.get("/account/login?next=/account/plans").get_data(as_text=True)
     assert 'name="next" type="hidden" value="/account/plans"' in html

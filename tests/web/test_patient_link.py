@@ -323,3 +323,57 @@ def test_the_token_in_an_email_is_the_one_that_opens_the_page(client, shop):
     token = token_from_email(link_emails()[-1])
     _as_patient(client)
     assert client.get(f"/r/{token}").status_code == 200
+
+
+def test_the_acknowledgement_comes_before_buy_this_kit(client, shop):
+    rec = create_recommendation(client)
+    token = sent_token(client, rec.id)
+    _as_patient(client)
+    html = client.get(f"/r/{token}").get_data(as_text=True)
+    assert html.index('id="ack-heading"') < html.index("Buy this kit")
+    assert html.index("I have been given and have read") < html.index("Buy this kit")
+
+
+def test_checkout_from_the_link_starts_with_the_name_and_email_the_clinician_recorded(client, shop):
+    rec = create_recommendation(
+        client, patient_name="Ada Lovelace", patient_email="Ada@Example.com"
+    )
+    token = sent_token(client, rec.id)
+    _as_patient(client)
+    bought = client.post(f"/r/{token}/buy")
+    # Nothing personal travels in the address: only the token page and the checkout path.
+    assert bought.headers["Location"] == "/checkout"
+    html = client.get("/checkout").get_data(as_text=True)
+    assert 'value="Ada Lovelace"' in html and 'value="ada@example.com"' in html
+    # Someone else's browser, with no basket from the link, starts empty.
+    other = client.application.test_client()
+    with other.session_transaction() as session:
+        session["basket"] = {f"product:{shop['products']['hat'].id}": 1}
+    assert "Ada Lovelace" not in other.get("/checkout").get_data(as_text=True)
+
+
+def test_checkout_leaves_out_the_details_of_a_revoked_or_garbled_recommendation(client, shop):
+    rec = create_recommendation(client, patient_name="Ada Lovelace")
+    sent_token(client, rec.id)
+    client.post(f"/clinic/recommendations/{rec.id}/revoke")
+    _as_patient(client)
+    for kept in (rec.id, str(rec.id), True, rec.id + 99):
+        with client.session_transaction() as session:
+            session["basket"] = {f"product:{shop['products']['hat'].id}": 1}
+            session["recommendation_id"] = kept
+        response = client.get("/checkout")
+        assert response.status_code == 200
+        assert "Ada Lovelace" not in response.get_data(as_text=True), kept
+
+
+def test_a_signed_in_customer_buying_from_the_link_starts_with_the_recorded_details(
+    client, shop, login
+):
+    rec = create_recommendation(
+        client, patient_name="Ada Lovelace", patient_email="ada@example.com"
+    )
+    token = sent_token(client, rec.id)
+    login(make_user(email="other.address@example.com", name="A. Lovelace"))
+    client.post(f"/r/{token}/buy")
+    html = client.get("/checkout").get_data(as_text=True)
+    assert 'value="Ada Lovelace"' in html and 'value="ada@example.com"' in html

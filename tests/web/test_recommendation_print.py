@@ -77,3 +77,31 @@ def test_another_recommendations_token_is_never_printed(client, rec):
 
 def test_a_draft_has_no_sheet_to_print(client, rec):
     assert client.get(f"/clinic/recommendations/{rec.id}/print").status_code == 409
+
+
+def test_the_sheet_for_a_treatment_done_today_speaks_of_it_as_done(client, rec):
+    today = create_recommendation(client, screening_cold_sores="yes")
+    send(client, today.id, print_sheet="y")
+    html = client.get(f"/clinic/recommendations/{today.id}/print").get_data(as_text=True)
+    assert "antiviral tablets in the days after treatment" in html
+    assert "before treatment" not in html
+
+
+def test_the_sheet_names_the_clinician_has_the_days_and_lines_to_sign_and_date(client, rec):
+    send(client, rec.id, print_sheet="y")
+    html = client.get(f"/clinic/recommendations/{rec.id}/print").get_data(as_text=True)
+    assert "Your clinician: Test Clinician." in html
+    assert "Signed by Test Clinician, clinician" in html and ">Date</span>" in html
+    days = html.split('id="days-heading"')[1].split("</table>")[0]
+    assert '<th scope="col">When</th><th scope="col">Use</th><th scope="col">Avoid</th>' in days
+    assert "Day 0" in days and "Gentle Cleanser:" in days and "Sauna" in days
+    # What is only for the screen is marked so, and print styles leave it out.
+    assert '<p class="screen-only alert alert-info">Print this page' in html
+    assert '<div class="container mt-3 flash-messages">' in html  # "The link is on its way"
+
+
+def test_an_admin_printing_names_the_clinician_who_made_the_recommendation(client, rec, login):
+    login(make_user(role="admin", name="Ada Admin"))
+    send(client, rec.id, print_sheet="y")
+    html = client.get(f"/clinic/recommendations/{rec.id}/print").get_data(as_text=True)
+    assert "Your clinician: Test Clinician." in html and "Ada Admin" not in html

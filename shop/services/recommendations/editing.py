@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -25,6 +25,7 @@ from shop.aftercare import Screening, rules
 from shop.aftercare.vocabulary import CONCERNS
 from shop.services import audit
 from shop.services.basket import MAX_LINE_QUANTITY
+from shop.services.inventory import sellable_by_product
 from shop.services.plans import PlanRequest, UnknownTreatment, build_plan, engine_product
 from shop.services.recommendations.patient import PatientPlan, patient_plan
 from shop.services.recommendations.records import (
@@ -352,11 +353,39 @@ def remove_item(rec_id: int, item_id: int, actor: Actor) -> Recommendation:
 
 
 @dataclass(frozen=True)
+class Stock:
+    """A product's sellable units now, and whether that is at or below its low-stock mark."""
+
+    sellable: int
+    low_mark: int
+
+    @property
+    def out(self) -> bool:
+        """Tell whether none can be sold now."""
+        return self.sellable <= 0
+
+    @property
+    def low(self) -> bool:
+        """Tell whether some are left, but no more than the product's low-stock threshold."""
+        return not self.out and self.sellable <= self.low_mark
+
+    @property
+    def label(self) -> str:
+        """Return the stock as the clinician reads it."""
+        if self.out:
+            return "Out of stock"
+        if self.low:
+            return f"Low stock: {self.sellable} left"
+        return f"{self.sellable} in stock"
+
+
+@dataclass(frozen=True)
 class ProductOption:
     """A product the clinician may pick, with why it would be refused (None when it fits)."""
 
     product: Product
     problem: str | None
+    stock: Stock | None = None
 
 
 @dataclass(frozen=True)
@@ -373,6 +402,8 @@ class EditorView:
     consultation: ConsultationRequest | None
     # Why the advice can no longer change (bought or acknowledged), or None while it can.
     frozen: str | None = None
+    # Each kit line's product stock, by line id.
+    stock: dict[int, Stock] = field(default_factory=dict)
 
     @property
     def editable(self) -> bool:
@@ -398,6 +429,12 @@ def editor_view(rec_id: int, actor: Actor, today: date, now: datetime | None = N
     )
     engine = {product.id: engine_product(product) for product in products}
     in_kit = {item.product_id for item in rec.items}
+    # One grouped query for every product: the kit's lines and every option show their stock.
+    sellable = sellable_by_product(None, today)
+    stock = {
+        product.id: Stock(sellable.get(product.id, 0), product.low_stock_threshold)
+        for product in (*products, *(item.product for item in rec.items))
+    }
     swap_options = {}
     need_labels = {}
     for item in rec.items:
@@ -408,6 +445,7 @@ def editor_view(rec_id: int, actor: Actor, today: date, now: datetime | None = N
                 rules.misfit_for_need(
                     protocol, profile, screening, engine[product.id], item.need_id
                 ),
+                stock[product.id],
             )
             for product in products
             if product.category == item.product.category and product.id not in in_kit
@@ -418,7 +456,9 @@ def editor_view(rec_id: int, actor: Actor, today: date, now: datetime | None = N
         if product.id in in_kit:
             continue
         placed = rules.place_new_product(protocol, profile, screening, engine[product.id], covered)
-        add_options.append(ProductOption(product, placed if isinstance(placed, str) else None))
+        add_options.append(
+            ProductOption(product, placed if isinstance(placed, str) else None, stock[product.id])
+        )
     purchases = purchases_for([rec.id])[rec.id]
     consultation = (
         db.session.get(ConsultationRequest, rec.consultation_id) if rec.consultation_id else None
@@ -433,6 +473,7 @@ def editor_view(rec_id: int, actor: Actor, today: date, now: datetime | None = N
         patient=patient_plan(rec, today),
         consultation=consultation,
         frozen=frozen_reason(rec, purchases),
+        stock={item.id: stock[item.product_id] for item in rec.items},
     )
 
 

@@ -13,7 +13,7 @@ import qrcode.image.svg
 from flask import current_app
 from sqlalchemy import select
 
-from models import Recommendation, User, db
+from models import Recommendation, db
 from shop import clock
 from shop.services import audit
 from shop.services.notifications import queue_email
@@ -22,6 +22,7 @@ from shop.services.recommendations.records import (
     LinkGone,
     LinkNotFound,
     RecommendationError,
+    clinician_name,
     get_recommendation,
     with_items,
 )
@@ -71,7 +72,6 @@ def send_recommendation(
     token = secrets.token_urlsafe(32)
     resend = rec.status == "sent"
     expires_at = moment + timedelta(days=current_app.config["RECOMMENDATION_LINK_DAYS"])
-    clinician = db.session.get(User, rec.clinician_id) if rec.clinician_id else None
     with unit_of_work():
         rec.token_hash = hash_token(token)
         rec.status = "sent"
@@ -83,7 +83,7 @@ def send_recommendation(
             "Your personal aftercare plan",
             "recommendation_link",
             patient_name=rec.patient_name,
-            clinician_name=(clinician.name if clinician is not None else "") or "your clinician",
+            clinician_name=clinician_name(rec) or "your clinician",
             link=link_url(token),
             expires_on=expires_at.date(),
             suitable=rec.suitable,

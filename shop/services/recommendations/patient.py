@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from models import Product, Recommendation, db
 from shop import clock
@@ -123,6 +123,19 @@ def patient_plan(rec: Recommendation, today: date) -> PatientPlan:
         can_buy=can_buy,
         uncovered=rules.uncovered_needs(protocol, {i.need_id for i in rec.items}) if lines else (),
     )
+
+
+def checkout_contact(rec_id: int) -> tuple[str, str] | None:
+    """Return the patient's name and email the clinician recorded, to fill in at checkout.
+
+    Only while the recommendation's link is still sent (not revoked); None otherwise.
+    """
+    row = db.session.execute(
+        select(Recommendation.patient_name, Recommendation.patient_email).where(
+            Recommendation.id == rec_id, Recommendation.status == "sent"
+        )
+    ).one_or_none()
+    return (row.patient_name, row.patient_email) if row is not None else None
 
 
 def _basket_lines(rec: Recommendation, use_kit: bool) -> dict[str, int]:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from models import Kit, KitItem, Recommendation, RecommendationItem, db
+from models import Kit, KitItem, Recommendation, RecommendationItem, User, db
 from shop.aftercare import Profile, Protocol, Screening
 from shop.services.protocols import advice_protocol
 
@@ -101,3 +101,9 @@ def advice_inputs(rec: Recommendation) -> tuple[Protocol, Profile, Screening]:
     protocol = advice_protocol(rec.treatment, rec.protocol_hash)
     profile = Profile(fitzpatrick=rec.fitzpatrick, concerns=frozenset(rec.concerns or ()))
     return protocol, profile, stored_screening(rec)
+
+
+def clinician_name(rec: Recommendation) -> str:
+    """Return the name of the clinician who made the recommendation ("" if none is known)."""
+    clinician = db.session.get(User, rec.clinician_id) if rec.clinician_id else None
+    return (clinician.name if clinician is not None else "") or ""
