@@ -313,7 +313,11 @@ def _refuse_kit_change(rec_id: int, form_id: str, message: str):
 
 
 def _kit_change(rec_id: int, form_id: str, change) -> object:
-    """Run a kit change; on refusal go back to the recommendation with the reason."""
+    """Run a kit change; when the rules refuse it, go back to the recommendation with the reason.
+
+    A form that does not even validate (the page never sends one) is answered 4xx in place by
+    its caller instead: nothing was refused, the request itself was malformed.
+    """
     try:
         change()
     except RecommendationNotFound:
@@ -339,7 +343,7 @@ def item_swap(rec_id: int, item_id: int):
     form.product.choices = None  # any slug: the service checks it exists and fits
     form.product.validate_choice = False
     if not form.validate_on_submit():
-        return _refuse_kit_change(rec_id, f"swap-{item_id}", _form_problem(form))
+        return _render_editor(rec_id, 422, (f"swap-{item_id}", _form_problem(form)))
     return _kit_change(
         rec_id,
         f"swap-{item_id}",
@@ -354,7 +358,7 @@ def item_quantity(rec_id: int, item_id: int):
     _load(rec_id)
     form = QuantityForm(prefix=f"qty-{item_id}")
     if not form.validate_on_submit():
-        return _refuse_kit_change(rec_id, f"qty-{item_id}", _form_problem(form))
+        return _render_editor(rec_id, 422, (f"qty-{item_id}", _form_problem(form)))
     return _kit_change(
         rec_id,
         f"qty-{item_id}",
@@ -369,7 +373,7 @@ def item_remove(rec_id: int, item_id: int):
     _load(rec_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
-        return _refuse_kit_change(rec_id, f"remove-{item_id}", _form_problem(form))
+        return _render_editor(rec_id, 400, (f"remove-{item_id}", _form_problem(form)))
     return _kit_change(
         rec_id,
         f"remove-{item_id}",
@@ -386,7 +390,7 @@ def item_add(rec_id: int):
     form.product.choices = None
     form.product.validate_choice = False
     if not form.validate_on_submit() or not form.product.data:
-        return _refuse_kit_change(rec_id, "add", _form_problem(form) or "Choose a product.")
+        return _render_editor(rec_id, 422, ("add", _form_problem(form) or "Choose a product."))
     return _kit_change(
         rec_id,
         "add",

@@ -173,3 +173,15 @@ def refusal_page(client, response, rec_id: int) -> str:
     html = page.get_data(as_text=True)
     assert '<div class="alert alert-danger" id="problem" role="alert">' in html
     return html
+
+
+def refused_in_place(response, status: int = 422) -> str:
+    """Check a malformed kit change was answered 4xx at its own address; return the page.
+
+    The page never sends such a form, so nothing was refused by the rules: the request is
+    answered where it was made, with the reason beside the form.
+    """
+    assert response.status_code == status, response.status_code
+    html = response.get_data(as_text=True)
+    assert '<div class="alert alert-danger" id="problem" role="alert">' in html
+    return html

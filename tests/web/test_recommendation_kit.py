@@ -11,6 +11,7 @@ from clinic_support import (
     latest_recommendation,
     link_emails,
     refusal_page,
+    refused_in_place,
     sent_token,
 )
 from factories import make_user
@@ -123,7 +124,7 @@ def test_quantities_change_within_range(client, shop):
     before = _snapshot(rec.id)
     for bad in ("0", "11", "-1", "two", ""):
         response = client.post(url, data={f"qty-{item.id}-quantity": bad})
-        assert "Enter a quantity from 1 to 10." in refusal_page(client, response, rec.id), bad
+        assert "Enter a quantity from 1 to 10." in refused_in_place(response), bad
     assert _snapshot(rec.id) == before
 
 
@@ -145,21 +146,22 @@ def test_an_extra_product_is_added_as_optional_and_can_be_removed(client, shop):
 
 
 @pytest.mark.parametrize(
-    ("data", "message"),
+    ("data", "message", "malformed"),
     [
-        ({"add-product": "rose-mist", "add-quantity": "1"}, "is not fragrance-free"),
-        ({"add-product": "gentle-cleanser", "add-quantity": "1"}, "already in the kit"),
-        ({"add-product": "no-such-thing", "add-quantity": "1"}, "Choose a product"),
-        ({"add-product": "", "add-quantity": "1"}, "Choose a product"),
-        ({"add-product": "thermal-mist", "add-quantity": "0"}, "from 1 to 10"),
-        ({"add-product": "thermal-mist", "add-quantity": "x"}, "from 1 to 10"),
+        ({"add-product": "rose-mist", "add-quantity": "1"}, "is not fragrance-free", False),
+        ({"add-product": "gentle-cleanser", "add-quantity": "1"}, "already in the kit", False),
+        ({"add-product": "no-such-thing", "add-quantity": "1"}, "Choose a product", False),
+        ({"add-product": "", "add-quantity": "1"}, "Choose a product", True),
+        ({"add-product": "thermal-mist", "add-quantity": "0"}, "from 1 to 10", True),
+        ({"add-product": "thermal-mist", "add-quantity": "x"}, "from 1 to 10", True),
     ],
 )
-def test_bad_additions_are_refused_and_change_nothing(client, shop, data, message):
+def test_bad_additions_are_refused_and_change_nothing(client, shop, data, message, malformed):
     rec = create_recommendation(client)
     before = _snapshot(rec.id)
     response = client.post(f"/clinic/recommendations/{rec.id}/items", data=data)
-    assert message in refusal_page(client, response, rec.id)
+    page = refused_in_place(response) if malformed else refusal_page(client, response, rec.id)
+    assert message in page
     assert _snapshot(rec.id) == before
 
 
@@ -176,8 +178,9 @@ def test_bad_swaps_are_refused(client, shop):
     item = _line(rec, "gentle-cleanser")
     url = f"/clinic/recommendations/{rec.id}/items/{item.id}/swap"
     before = _snapshot(rec.id)
+    response = client.post(url, data={f"swap-{item.id}-product": ""})
+    assert "Choose a product" in refused_in_place(response)
     for product, message in [
-        ("", "Choose a product"),
         ("no-such-product", "Choose a product from the list."),
         ("gentle-cleanser", "already on that line"),
         ("barrier-cream", "already in the kit"),
