@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import (
     Blueprint,
     abort,
@@ -14,7 +16,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from shop import clock
+from shop import clock, opening_hours
 from shop.basket.session import (
     current_store,
     link_plan_to_order,
@@ -36,6 +38,23 @@ blueprint = Blueprint("checkout", __name__)
 def order_status_label(status: str) -> str:
     """Return an order status as customers read it."""
     return orders.ORDER_STATUS_LABELS.get(status, status)
+
+
+# How a card return page reads an order: one state at a time.
+_PAYMENT_STATES = {"pending_payment": "confirming", "expired": "failed", "cancelled": "failed"}
+
+
+@blueprint.app_template_global()
+def order_payment_state(order) -> str:
+    """Return "paid", "confirming" (no word from the payment provider yet) or "failed"."""
+    return _PAYMENT_STATES.get(order.status, "paid")
+
+
+def _clinic_map_url() -> str:
+    """Return a plain map search for the clinic's address (a link, nothing embedded)."""
+    return "https://www.openstreetmap.org/search?" + urlencode(
+        {"query": current_app.config["CLINIC_ADDRESS"]}
+    )
 
 
 def _user_id() -> int | None:
@@ -150,6 +169,8 @@ def _render_order(template: str, order, status: int = 200):
         reserved_until=clock.local(order.reserved_until),
         kit_items=orders.kit_components([line.kit_id for line in order.lines if line.kit_id]),
         plan_token=order.plan_token or plan_token_for_order(order.reference),
+        opening_hours=opening_hours.describe(current_app.config["CLINIC_OPENINGS"]),
+        clinic_map_url=_clinic_map_url(),
     ), status
 
 
