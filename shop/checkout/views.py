@@ -71,14 +71,33 @@ def _return_urls(reference: str) -> tuple[str, str]:
     )
 
 
+FULFILMENT_TOTAL_LABELS = {"collect": "Collection at the clinic", "delivery": "UK delivery"}
+
+
+def _totals(form: CheckoutForm, basket) -> dict[str, dict]:
+    """Return the delivery charge and final total for each way of getting the order offered."""
+    return {
+        option: {
+            "label": FULFILMENT_TOTAL_LABELS[option],
+            "delivery_pence": (fee := orders.delivery_fee(basket.subtotal_pence, option)),
+            "total_pence": basket.subtotal_pence + fee,
+        }
+        for option in (choice.value for choice in form.fulfilment.choices)
+    }
+
+
 def _render_checkout(form: CheckoutForm, basket, status: int = 200, problem: str | None = None):
-    """Render the checkout page with the basket summary."""
+    """Render the checkout page with the basket summary, its delivery line and total."""
     config = current_app.config
+    totals = _totals(form, basket)
     return render_template(
         "checkout/checkout.html",
         form=form,
         basket=basket,
         problem=problem,
+        totals=totals,
+        # The choice sent back (a refused form), else collection, as the form preselects it.
+        fulfilment=form.fulfilment.data if form.fulfilment.data in totals else "collect",
         delivery_fee=config["DELIVERY_FEE_PENCE"],
         free_delivery_from=config["FREE_DELIVERY_THRESHOLD_PENCE"],
         hold_days=config["COLLECTION_HOLD_DAYS"],

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, flash, make_response, render_te
 from shop import clock, shared_pages
 from shop.basket.session import visitor_plan_token
 from shop.security import keep_private
-from shop.services import catalogue, kit_fit, plans
+from shop.services import catalogue, kit_fit, orders, plans
 from shop.services.catalogue import ProductFilters
 from shop.storefront.forms import ProductFilterForm
 
@@ -17,11 +17,14 @@ blueprint = Blueprint("storefront", __name__)
 @blueprint.get("/")
 def home():
     """Show treatments, the way into the kit finder and the featured kits."""
+    # What the page promises follows the settings: delivery only where it is offered.
+    delivery_offered = orders.card_payments_enabled()
     return shared_pages.render(
         "storefront/home.html",
         "home",
-        (),
+        (delivery_offered,),
         lambda: {
+            "delivery_offered": delivery_offered,
             "treatments": catalogue.list_treatments(),
             "featured": catalogue.list_kits(
                 clock.today(), featured_only=True, limit=current_app.config["FEATURED_KITS"]
