@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,26 @@ def test_kits_list_has_no_axe_finding(live_server, browser):
         assert page.locator(".kit-card .kit-pictures img").count() >= 3
         _check(page, "kits", width)
         context.close()
+
+
+@pytest.mark.parametrize("width", (390, 1366))
+def test_a_visitor_from_a_type_v_plan_is_shown_the_kit_that_fits(live_server, browser, width):
+    context, page = _new_page(browser, width)
+    page.goto(live_server + "/kit-finder?treatment=microneedling")
+    page.fill("#treated_on", (date.today() - timedelta(days=2)).isoformat())
+    page.check("text=Type V")
+    for radio in page.locator("input[type=radio][value=no]").all():
+        radio.check()
+    page.check("input[name=screening_isotretinoin_recent][value=never]")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/plans/**")
+    page.goto(live_server + KIT)
+    note = page.locator(".kit-fit-note")
+    assert "your aftercare plan is for Fitzpatrick V" in note.inner_text()
+    # The note comes before the price, which comes before the items.
+    assert note.bounding_box()["y"] < page.locator(".buy-box").bounding_box()["y"]
+    _check(page, "kit-note", width)
+    note.locator("a").click()
+    assert page.locator("main h1").inner_text() == "Micro-needling Recovery Kit (Fitzpatrick IV-VI)"
+    assert page.locator(".kit-fit-note").count() == 0
+    context.close()
