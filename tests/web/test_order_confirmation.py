@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from models import Order, db
 from shop import clock
-from tests.checkout_helpers import COLLECT_FORM, DELIVERY_FORM, add
+from tests.checkout_helpers import COLLECT_FORM, DELIVERY_FORM, add, emails
 from tests.factories import make_lot, make_product
 from tests.stripe_fake import FakeStripe, stripe_configured
 
@@ -50,6 +50,9 @@ def test_a_collection_order_thanks_and_says_when_and_where(client, cream, app):
     assert f'<a href="tel:{phone.replace(" ", "")}">{phone}</a>' in html
     address = quote_plus(app.config["CLINIC_ADDRESS"])
     assert f'href="https://www.openstreetmap.org/search?query={address}"' in html
+    (email,) = emails()
+    assert "Opening hours:\n  Monday to Friday: 09:00 to 18:00\n" in email.body_text
+    assert "<li>Sunday: closed</li>" in email.body_html
 
 
 def test_the_collection_deadline_falls_within_opening_hours(client, cream, app):

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from models import Order, OrderEvent, OrderLine, Payment, Recommendation, db
 from shop import clock
 from shop.money import vat_included
+from shop.opening_hours import describe as describe_opening_hours
 from shop.opening_hours import last_closing_by
 from shop.services import plan_links
 from shop.services.basket import BasketStore, PricedBasket, price_basket
@@ -231,5 +232,6 @@ def queue_confirmation(order: Order) -> None:
         clinic_phone=config["CLINIC_PHONE"],
         shop_name=config["SHOP_NAME"],
         reserved_until=clock.local(order.reserved_until),
+        opening_hours=describe_opening_hours(config["CLINIC_OPENINGS"]),
         status_label=ORDER_STATUS_LABELS.get(order.status, order.status),
     )
