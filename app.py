@@ -179,9 +179,10 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
         code = error.code or 500
-        # A reason the shop gave (abort(404, "...")) is shown; the framework's stock one is not.
+        # A reason the shop gave (abort(404, "...")) is shown; the framework's stock one is not,
+        # nor the rate limiter's (a limit such as "10 per 1 minute").
         own = error.description if error.description != type(error).description else None
-        response = render_error(code, own if code != 500 else None)
+        response = render_error(code, own if code not in (429, 500) else None)
         if code == 405 and getattr(error, "valid_methods", None):
             body, status = response
             return body, status, {"Allow": ", ".join(error.valid_methods)}

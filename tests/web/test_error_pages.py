@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import InternalServerError, TooManyRequests
 
 from shop.aftercare import Screening
+from shop.extensions import limiter
 from shop.services import plan_links
 from shop.services.plans import PlanRequest
 from tests.factories import make_user
@@ -77,7 +77,6 @@ def test_an_expired_link(app, client):
     [
         (TooManyRequests(), 429, "Too many requests", "wait a minute"),
         (InternalServerError(), 500, "Something went wrong on our side", "call us"),
-        (CSRFError("The CSRF token is missing."), 400, "This form has expired", "reload the page"),
     ],
 )
 def test_errors_raised_anywhere_read_as_the_shop(app, error, code, heading, words):
@@ -93,3 +92,27 @@ def test_the_api_answers_in_the_shop_s_words_too(client):
     assert response.status_code == 404
     detail = response.get_json()["error"]["detail"]
     assert "may be mistyped" in detail
+
+
+def test_a_form_sent_without_its_token(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    response = client.post("/basket/add", data={"kind": "kit", "slug": "x", "quantity": "1"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    _assert_shop_page(html, "This form has expired")
+    assert "Nothing was sent or changed" in html
+    assert client.get("/basket").get_data(as_text=True).count("Your basket is empty") == 1
+
+
+def test_a_rate_limited_request(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "1 per minute")
+    data = {"email": "pat@example.com", "password": "Not-the-password-1"}
+    try:
+        client.post("/account/login", data=data)
+        response = client.post("/account/login", data=data)
+    finally:
+        limiter.reset()
+    assert response.status_code == 429
+    html = response.get_data(as_text=True)
+    _assert_shop_page(html, "Too many requests")
+    assert "wait a minute" in html and "per 1 minute" not in html
