@@ -16,7 +16,7 @@ from html import escape
 
 # Bump when the drawings change: their addresses carry a digest of this and of the product's
 # attributes, so browsers may keep a drawing for a year and still see a new one at once.
-DRAWING_VERSION = 1
+DRAWING_VERSION = 2
 
 # Colours a product's shade or name asks for, matched as whole words, first match wins.
 _NAMED_COLOURS: tuple[tuple[str, str], ...] = (
@@ -152,7 +152,7 @@ _SHAPES: dict[str, tuple[str, tuple[int, int, int, int]]] = {
         '<ellipse cx="60" cy="84" rx="44" ry="16" fill="{dark}"/>'
         '<rect x="16" y="56" width="88" height="28" fill="{dark}"/>'
         '<ellipse cx="60" cy="56" rx="44" ry="16" fill="{body}"/>',
-        (30, 44, 60, 24),
+        (30, 41, 60, 30),
     ),
     # A dropper bottle.
     "dropper": (
@@ -173,7 +173,7 @@ _SHAPES: dict[str, tuple[str, tuple[int, int, int, int]]] = {
         '<path d="M14 46c0-14 92-14 92 0v20c0 22-20 30-46 30S14 88 14 66z" fill="{body}"/>'
         '<ellipse cx="40" cy="54" rx="11" ry="7" fill="{light}"/>'
         '<ellipse cx="80" cy="54" rx="11" ry="7" fill="{light}"/>',
-        (32, 68, 56, 22),
+        (32, 65, 56, 28),
     ),
     # A sachet with a torn-off edge.
     "sachet": (
@@ -193,7 +193,7 @@ _SHAPES: dict[str, tuple[str, tuple[int, int, int, int]]] = {
     "hat": (
         '<ellipse cx="60" cy="78" rx="52" ry="16" fill="{dark}"/>'
         '<path d="M32 78c0-30 10-44 28-44s28 14 28 44z" fill="{body}"/>',
-        (38, 50, 44, 24),
+        (36, 47, 48, 29),
     ),
 }
 _SHAPE_OF_CATEGORY = {
@@ -233,13 +233,15 @@ def draw_product(facts: DrawingFacts) -> str:
     first, second = label_lines(facts)
     brand = facts.brand.upper()
     centre = lx + lw / 2
+    # Lines stacked from the top of the label, sized to its height, the brand at its foot.
+    sizes = (min(11, lh * 0.34), min(9, lh * 0.27), min(5, lh * 0.16))
     label = [
         f'<rect x="{lx}" y="{ly}" width="{lw}" height="{lh}" rx="3" fill="#fffdf8"/>',
-        _text(centre, ly + lh * 0.42, first, lw - 4, 11, 700),
+        _text(centre, ly + sizes[0] + 1, first, lw - 4, sizes[0], 700),
     ]
     if second:
-        label.append(_text(centre, ly + lh * 0.72, second, lw - 4, 9, 600))
-    label.append(_text(centre, ly + lh - 2, brand, lw - 6, 5, 600))
+        label.append(_text(centre, ly + sizes[0] + sizes[1] + 2, second, lw - 4, sizes[1], 600))
+    label.append(_text(centre, ly + lh - 2, brand, lw - 6, sizes[2], 600))
     return (
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 120" width="120" height="120">'
         f'<rect width="120" height="120" rx="14" fill="{_mix(body, "#ffffff", 0.82)}"/>'
