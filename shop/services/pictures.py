@@ -22,15 +22,17 @@ class Drawing:
 def product_drawing(slug: str) -> Drawing | None:
     """Return the drawing of the product at `slug` (on sale or not), or None if there is none.
 
-    Shared by every visitor until the catalogue changes: one query per catalogue version.
+    Shared by every visitor until the catalogue changes: one query per catalogue version (and
+    one per request for a slug that names no product).
     """
 
-    def build() -> Drawing | None:
+    def build() -> Drawing | shared_cache.Uncached[None]:
         product = db.session.execute(
             select(Product).where(Product.slug == slug)
         ).scalar_one_or_none()
         if product is None:
-            return None
+            # Not kept: addresses made up by the thousand must not push real pages out.
+            return shared_cache.Uncached(None)
         facts = DrawingFacts.of(product)
         return Drawing(draw_product(facts), drawing_digest(facts))
 

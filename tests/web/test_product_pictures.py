@@ -110,3 +110,13 @@ def test_kit_cards_on_kits_are_headed_one_level_below_the_page(client, balm):
     levels = [int(level) for level in re.findall(r"<h([1-6])", main)]
     assert levels[0] == 1 and levels[1] == 2
     assert all(later - earlier <= 1 for earlier, later in pairwise(levels))
+
+
+def test_drawings_of_nothing_are_not_kept(client, balm):
+    from shop.services import shared_cache
+
+    client.get("/products/calm-balm")  # the shop's own entries, made once
+    before = len(shared_cache._local)
+    for number in range(20):
+        assert client.get(f"/media/drawings/made-up-{number}.svg").status_code == 404
+    assert len(shared_cache._local) == before
