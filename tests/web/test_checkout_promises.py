@@ -115,3 +115,18 @@ def test_delivery_still_needs_its_address(client, cream, cards_on):
     assert "Enter the first line of the delivery address." in html
     assert "If you collect at the clinic, the total is £15.00." in html
     assert db.session.execute(select(Order)).first() is None
+
+
+@pytest.mark.parametrize("fulfilment", ["teleport", "", "delivery\u202e", "x" * 300])
+def test_an_unknown_way_of_getting_the_order_is_refused(client, cream, cards_on, fulfilment):
+    add(client, cream.slug)
+    response = client.post("/checkout", data={**COLLECT_FORM, "fulfilment": fulfilment})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert _shown(html, "data-fulfilment-line") == [
+        "Collection at the clinic",
+        "Free",
+        "Total",
+        "£15.00",
+    ]
+    assert db.session.execute(select(Order)).first() is None
