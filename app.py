@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
@@ -35,6 +36,29 @@ ERROR_TITLES = {
     500: "Something went wrong on our side",
     503: "The shop is briefly unavailable",
 }
+# What each error page says when the view that stopped gave no reason of its own: the shop's
+# words, never the framework's stock text.
+ERROR_DESCRIPTIONS = {
+    400: "Something in what your browser sent was not in a form we could read. Please go back "
+    "and try again.",
+    403: "This page is for another kind of account. Sign in with the account it is for, or call "
+    "us if you think you should see it.",
+    404: "The address may be mistyped, or the page may have moved. Our front page and kits are "
+    "a good place to start again.",
+    405: "This address does not take that kind of request. Please use the buttons and links on "
+    "our pages.",
+    410: "It no longer works. Ask us for a new one, or start again from the front page.",
+    413: "Please send something smaller.",
+    429: "You have tried this many times in a short while. Please wait a minute and try again.",
+    500: "We have been told about it. Please try again in a moment; if it keeps happening, "
+    "call us.",
+    503: "Please try again in a minute.",
+}
+CSRF_TITLE = "This form has expired"
+CSRF_DESCRIPTION = (
+    "For your safety a form stops working after a while, or when you sign in or out in another "
+    "tab. Nothing was sent or changed: please go back, reload the page and try again."
+)
 # What a lost or overloaded database raises: worth a retry, not a 500.
 DATABASE_UNAVAILABLE_ERRORS = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
 # Seconds a client is told to wait before trying again while the database is unavailable.
@@ -138,18 +162,26 @@ def register_errorhandlers(app: Flask) -> None:
     def wants_json() -> bool:
         return request.path.startswith(("/api/", "/webhooks/", "/healthz"))
 
-    def render_error(code: int, description: str | None = None):
-        title = ERROR_TITLES.get(code, "Something went wrong")
+    def render_error(code: int, description: str | None = None, title: str | None = None):
+        title = title or ERROR_TITLES.get(code, "Something went wrong")
+        description = description or ERROR_DESCRIPTIONS.get(code)
         if wants_json():
             return jsonify(error={"status": code, "title": title, "detail": description}), code
         return render_template(
             "errors/error.html", code=code, title=title, description=description
         ), code
 
+    @app.errorhandler(CSRFError)
+    def handle_csrf_error(_error: CSRFError):
+        return render_error(400, CSRF_DESCRIPTION, CSRF_TITLE)
+
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
         code = error.code or 500
-        response = render_error(code, error.description if code != 500 else None)
+        # A reason the shop gave (abort(404, "...")) is shown; the framework's stock one is not,
+        # nor the rate limiter's (a limit such as "10 per 1 minute").
+        own = error.description if error.description != type(error).description else None
+        response = render_error(code, own if code not in (429, 500) else None)
         if code == 405 and getattr(error, "valid_methods", None):
             body, status = response
             return body, status, {"Allow": ", ".join(error.valid_methods)}

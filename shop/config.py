@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from shop.opening_hours import OpeningHoursError, parse_opening_hours
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 
@@ -40,6 +42,17 @@ def _database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def _local_base_url(development: bool) -> str:
+    """Return where a developer's own server answers: on PORT (`PORT=8000 make run`), else 5000.
+
+    So links in emails and QR codes made in development open on whatever port is in use.
+    """
+    port = _int("PORT", 5000) if development else 5000
+    if not 1 <= port <= 65535:
+        raise ConfigError(f"PORT must be a port number from 1 to 65535, not {port}")
+    return f"http://127.0.0.1:{port}"
 
 
 def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -94,6 +107,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "CLINIC_ADDRESS": os.environ.get("CLINIC_ADDRESS", "14 Wellbeck Row, Bath BA1 2QH"),
         "CLINIC_PHONE": os.environ.get("CLINIC_PHONE", "01225 000 000"),
         "CLINIC_EMAIL": os.environ.get("CLINIC_EMAIL", "hello@clinic.example"),
+        # When the desk is open to hand over click-and-collect orders; days not named are closed.
+        "CLINIC_OPENING_HOURS": os.environ.get(
+            "CLINIC_OPENING_HOURS", "Mon-Fri 09:00-18:00; Sat 10:00-14:00"
+        ),
         "CURRENCY": "GBP",
         "LOCALE": os.environ.get("SHOP_LOCALE", "en_GB"),
         # The clinic's time zone: what "today" means for expiry, report days and holds.
@@ -112,7 +129,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "REPORT_DEFAULT_DAYS": _int("REPORT_DEFAULT_DAYS", 30),
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", ""),
         # Public address of the shop, for links in emails and to Stripe (no trailing slash).
-        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "PUBLIC_BASE_URL": (
+            os.environ.get("PUBLIC_BASE_URL") or _local_base_url(development)
+        ).rstrip("/"),
         # Payments
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
@@ -226,6 +245,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             f"SHOP_TIMEZONE must be a time zone name such as Europe/London, "
             f"not {config['SHOP_TIMEZONE']!r}"
         ) from error
+    try:
+        config["CLINIC_OPENINGS"] = parse_opening_hours(config["CLINIC_OPENING_HOURS"])
+    except OpeningHoursError as error:
+        raise ConfigError(f"CLINIC_OPENING_HOURS: {error}") from error
     if not 0 <= config["REMINDER_SEND_FROM_HOUR"] <= 23:
         raise ConfigError("REMINDER_SEND_FROM_HOUR must be an hour from 0 to 23")
     if not 0 <= config["COMPRESS_BR_LEVEL"] <= 11:

@@ -10,7 +10,7 @@ The result is cached under the catalogue and stock tokens; each request fills th
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,12 +39,15 @@ def render(
     load: Callable[[], dict[str, Any] | Personal | None],
     *,
     stock: bool = True,
+    holes: Mapping[str, Callable[[], str]] | None = None,
 ) -> str | None:
     """Return the page for `name` and `parts`, rendered from `load()`'s context once.
 
     `load` returns the template's context, or None when there is no such page, or the context
     wrapped in Personal to render it for this request only. `stock=False` for pages that show
-    no stock levels, so a sale keeps them.
+    no stock levels, so a sale keeps them. `holes` are this page's own personal parts: the
+    template marks each with `<!--personal:name-->` and every request fills it with the
+    markup its function returns for this visitor (an empty string for none).
     """
 
     def build() -> tuple[str, ...] | None:
@@ -72,7 +75,7 @@ def render(
     # The day is part of the key: lots expire at midnight without any write.
     key = (clock.today().isoformat(), *parts)
     page = shared_cache.remember(f"page:{name}", key, build, stock=stock)
-    return None if page is None else personalise(page)
+    return None if page is None else personalise(page, holes)
 
 
 # A hole in a rendered shared page: base.html's markers, and the form token's placeholder.
@@ -90,9 +93,13 @@ def _pieces(page: str) -> tuple[str, ...]:
     return tuple(pieces)
 
 
-def personalise(pieces: tuple[str, ...]) -> str:
+def personalise(
+    pieces: tuple[str, ...], page_holes: Mapping[str, Callable[[], str]] | None = None
+) -> str:
     """Fill a shared page's holes for the visitor of this request, in one pass."""
     holes = _holes_for_a_newcomer() if _is_newcomer() else _holes_for_this_visitor()
+    if page_holes:
+        holes = {**holes, **{hole: fill() for hole, fill in page_holes.items()}}
     token = current_app.jinja_env.globals["csrf_token"]
     return "".join(
         piece if index % 2 == 0 else (str(token()) if piece == "csrf" else holes[piece])

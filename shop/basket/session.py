@@ -59,6 +59,7 @@ def placed_orders() -> list[str]:
 
 PLAN_TOKEN_KEY = "plan_token"
 PLAN_ORDER_KEY = "plan_order"
+VIEWED_PLAN_KEY = "viewed_plan"
 
 
 def remember_plan_link(token: str | None) -> None:
@@ -85,3 +86,17 @@ def link_plan_to_order(reference: str) -> None:
 def plan_token_for_order(reference: str) -> str | None:
     """Return this session's plan link for the order placed from it, else None."""
     return plan_link_token() if session.get(PLAN_ORDER_KEY) == reference else None
+
+
+def remember_viewed_plan(token: str) -> None:
+    """Keep the plan link this browser last opened, so kit pages can say which kit fits it.
+
+    Kept apart from the basket's plan link: opening a plan does not tie an order to it.
+    """
+    session[VIEWED_PLAN_KEY] = token
+
+
+def visitor_plan_token() -> str | None:
+    """Return the plan this visitor came from: the one last opened, else the basket's."""
+    token = session.get(VIEWED_PLAN_KEY)
+    return token if isinstance(token, str) else plan_link_token()

@@ -112,6 +112,17 @@ class CheckoutForm(ShopForm):
         if len(payment_methods) == 1 and not self.payment_method.data:
             self.payment_method.data = payment_methods[0]
 
+    def validate(self, extra_validators=None) -> bool:
+        """Check the form; for collection the address is dropped unread, whatever was typed.
+
+        The address fields stay in the page for browsers without JavaScript (and are only
+        hidden with it), so a collection order may arrive with an address it does not need.
+        """
+        if self.fulfilment.data != "delivery":
+            for field in (self.address_line1, self.address_line2, self.town, self.postcode):
+                field.data = ""
+        return super().validate(extra_validators)
+
     def validate_address_line1(self, field) -> None:
         """Delivery needs a first address line."""
         if self.fulfilment.data == "delivery" and not field.data:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import (
     Blueprint,
     abort,
@@ -14,7 +16,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from shop import clock
+from shop import clock, opening_hours
 from shop.basket.session import (
     current_store,
     link_plan_to_order,
@@ -38,6 +40,23 @@ def order_status_label(status: str) -> str:
     return orders.ORDER_STATUS_LABELS.get(status, status)
 
 
+# How a card return page reads an order: one state at a time.
+_PAYMENT_STATES = {"pending_payment": "confirming", "expired": "failed", "cancelled": "failed"}
+
+
+@blueprint.app_template_global()
+def order_payment_state(order) -> str:
+    """Return "paid", "confirming" (no word from the payment provider yet) or "failed"."""
+    return _PAYMENT_STATES.get(order.status, "paid")
+
+
+def _clinic_map_url() -> str:
+    """Return a plain map search for the clinic's address (a link, nothing embedded)."""
+    return "https://www.openstreetmap.org/search?" + urlencode(
+        {"query": current_app.config["CLINIC_ADDRESS"]}
+    )
+
+
 def _user_id() -> int | None:
     """Return the signed-in customer's id, if any."""
     return current_user.id if current_user.is_authenticated else None
@@ -52,14 +71,33 @@ def _return_urls(reference: str) -> tuple[str, str]:
     )
 
 
+FULFILMENT_TOTAL_LABELS = {"collect": "Collection at the clinic", "delivery": "UK delivery"}
+
+
+def _totals(form: CheckoutForm, basket) -> dict[str, dict]:
+    """Return the delivery charge and final total for each way of getting the order offered."""
+    return {
+        option: {
+            "label": FULFILMENT_TOTAL_LABELS[option],
+            "delivery_pence": (fee := orders.delivery_fee(basket.subtotal_pence, option)),
+            "total_pence": basket.subtotal_pence + fee,
+        }
+        for option in (choice.value for choice in form.fulfilment.choices)
+    }
+
+
 def _render_checkout(form: CheckoutForm, basket, status: int = 200, problem: str | None = None):
-    """Render the checkout page with the basket summary."""
+    """Render the checkout page with the basket summary, its delivery line and total."""
     config = current_app.config
+    totals = _totals(form, basket)
     return render_template(
         "checkout/checkout.html",
         form=form,
         basket=basket,
         problem=problem,
+        totals=totals,
+        # The choice sent back (a refused form), else collection, as the form preselects it.
+        fulfilment=form.fulfilment.data if form.fulfilment.data in totals else "collect",
         delivery_fee=config["DELIVERY_FEE_PENCE"],
         free_delivery_from=config["FREE_DELIVERY_THRESHOLD_PENCE"],
         hold_days=config["COLLECTION_HOLD_DAYS"],
@@ -161,6 +199,8 @@ def _render_order(template: str, order, status: int = 200):
         reserved_until=clock.local(order.reserved_until),
         kit_items=orders.kit_components([line.kit_id for line in order.lines if line.kit_id]),
         plan_token=order.plan_token or plan_token_for_order(order.reference),
+        opening_hours=opening_hours.describe(current_app.config["CLINIC_OPENINGS"]),
+        clinic_map_url=_clinic_map_url(),
     ), status
 
 

@@ -20,6 +20,7 @@ from flask import (
 
 from shop import clock, shared_pages
 from shop.aftercare.timeline import Phase, TimelineDay, group_into_phases
+from shop.basket.session import remember_viewed_plan
 from shop.extensions import limiter
 from shop.kitfinder.forms import KitFinderForm
 from shop.security import keep_private
@@ -109,6 +110,7 @@ def plan_link(token: str):
     """Show the plan behind a private link: 404 for a forged one, 410 once it has expired."""
     today = clock.today()
     answers, result = _open_or_abort(token, today)
+    remember_viewed_plan(token)
     return render_template(
         "kitfinder/plan.html", result=result, answers=answers, today=today, plan_token=token
     )

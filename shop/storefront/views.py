@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, request
+from flask import Blueprint, abort, current_app, flash, make_response, render_template, request
 
 from shop import clock, shared_pages
-from shop.services import catalogue, plans
+from shop.basket.session import visitor_plan_token
+from shop.security import keep_private
+from shop.services import catalogue, kit_fit, orders, plans
 from shop.services.catalogue import ProductFilters
 from shop.storefront.forms import ProductFilterForm
 
@@ -15,11 +17,14 @@ blueprint = Blueprint("storefront", __name__)
 @blueprint.get("/")
 def home():
     """Show treatments, the way into the kit finder and the featured kits."""
+    # What the page promises follows the settings: delivery only where it is offered.
+    delivery_offered = orders.card_payments_enabled()
     return shared_pages.render(
         "storefront/home.html",
         "home",
-        (),
+        (delivery_offered,),
         lambda: {
+            "delivery_offered": delivery_offered,
             "treatments": catalogue.list_treatments(),
             "featured": catalogue.list_kits(
                 clock.today(), featured_only=True, limit=current_app.config["FEATURED_KITS"]
@@ -119,13 +124,29 @@ def kits():
 
 @blueprint.get("/kits/<slug>")
 def kit(slug: str):
-    """Show one kit: its items and what each is for, its price, saving and availability."""
+    """Show one kit: its items and what each is for, its price, saving and availability.
+
+    A visitor who came from a plan whose skin type the kit is not made for is told which kit
+    fits them, in a hole of the shared page filled for them alone.
+    """
 
     def context() -> dict | None:
         card = catalogue.get_kit(slug, clock.today())
         return None if card is None else {"card": card, "windows": plans.kit_windows(card.kit)}
 
-    page = shared_pages.render("storefront/kit.html", "kit", (slug,), context)
+    token = visitor_plan_token()
+    mismatch = kit_fit.kit_mismatch(slug, token, clock.today()) if token else None
+
+    def fit_note() -> str:
+        if mismatch is None:
+            return ""
+        return render_template("storefront/_kit_fit.html", mismatch=mismatch, plan_token=token)
+
+    page = shared_pages.render(
+        "storefront/kit.html", "kit", (slug,), context, holes={"kit_fit": fit_note}
+    )
     if page is None:
         abort(404, description="We do not have a kit at that address.")
-    return page
+    response = make_response(page)
+    # The note speaks of the visitor's plan (and may link to it): no cache may keep it.
+    return keep_private(response) if mismatch is not None else response

@@ -35,6 +35,7 @@ ACCESS: dict[str, str] = {
     "static": PUBLIC,
     "bootstrap.static": PUBLIC,
     "media.product_image": PUBLIC,
+    "media.product_drawing": PUBLIC,
     "storefront.home": PUBLIC,
     "storefront.products": PUBLIC,
     "storefront.product": PUBLIC,

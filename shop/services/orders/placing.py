@@ -13,6 +13,8 @@ from sqlalchemy import select
 from models import Order, OrderEvent, OrderLine, Payment, Recommendation, db
 from shop import clock
 from shop.money import vat_included
+from shop.opening_hours import describe as describe_opening_hours
+from shop.opening_hours import last_closing_by
 from shop.services import plan_links
 from shop.services.basket import BasketStore, PricedBasket, price_basket
 from shop.services.notifications import queue_email
@@ -85,6 +87,15 @@ def new_reference() -> str:
     return "LS-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
 
 
+def collection_deadline(now: datetime) -> datetime:
+    """Return when a pay-at-clinic order stops being held: COLLECTION_HOLD_DAYS from now, or
+    earlier, at the clinic's last closing time before then, so it ends while the desk is open.
+    """
+    config = current_app.config
+    limit = now + timedelta(days=config["COLLECTION_HOLD_DAYS"])
+    return last_closing_by(limit, now, config["CLINIC_OPENINGS"], clock.zone())
+
+
 def checkout_minutes() -> int:
     """Return how long a card checkout holds stock, never less than Stripe allows."""
     return max(current_app.config["CHECKOUT_SESSION_MINUTES"], MIN_CHECKOUT_MINUTES)
@@ -132,7 +143,7 @@ def _create_order(basket: PricedBasket, details: CheckoutDetails, now: datetime)
     subtotal = basket.subtotal_pence
     delivery = delivery_fee(subtotal, details.fulfilment)
     if details.payment_method == "clinic":
-        reserved_until = now + timedelta(days=current_app.config["COLLECTION_HOLD_DAYS"])
+        reserved_until = collection_deadline(now)
     else:
         reserved_until = now + timedelta(minutes=checkout_minutes())
     clinician_id = None
@@ -221,5 +232,6 @@ def queue_confirmation(order: Order) -> None:
         clinic_phone=config["CLINIC_PHONE"],
         shop_name=config["SHOP_NAME"],
         reserved_until=clock.local(order.reserved_until),
+        opening_hours=describe_opening_hours(config["CLINIC_OPENINGS"]),
         status_label=ORDER_STATUS_LABELS.get(order.status, order.status),
     )
