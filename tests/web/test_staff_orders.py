@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from models import AuditEntry, OrderEvent, Refund, StockAllocation, StockMovement, db
+from models import AuditEntry, Refund, StockAllocation, StockMovement, db
 from tests.checkout_helpers import emails, lot_state
 from tests.factories import make_kit, make_lot, make_product, make_user
 from tests.staff_helpers import (
@@ -72,19 +72,6 @@ def test_collect_order_packed_ready_and_collected(client, staff, app, cream):
     ).scalar_one()
     assert sale.quantity == -2 and sale.order_id == order.id and sale.user_id == staff.id
     assert actions() == ["order.pack", "order.ready_for_collection", "order.collect"]
-    assert_ledger_balances()
-
-
-def test_pay_at_clinic_collection_records_the_desk_payment(client, staff, app, cream):
-    lot = make_lot(cream, 5)
-    order = place_order(app, [(cream.slug, 1, "product")])
-    assert order.status == "pending_payment" and order.payment_method == "clinic"
-    assert client.post(f"/staff/orders/{order.id}/collected").status_code == 303
-    order = fresh(order)
-    assert order.status == "completed" and order.paid_at is not None
-    notes = [e.note for e in db.session.execute(select(OrderEvent)).scalars()]
-    assert "Paid at the clinic desk" in notes
-    assert lot_state(lot) == (4, 0)
     assert_ledger_balances()
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from models import AuditEntry, Order, StockLot, StockMovement, StockReceipt, db
 from shop.services import inventory
+from shop.staff.forms import RECEIVE_MAX_LINES
 from tests.checkout_helpers import lot_state
 from tests.factories import make_lot, make_product, make_user
 from tests.staff_helpers import assert_ledger_balances, paid_collect_order, place_order
@@ -85,10 +86,11 @@ def test_receiving_a_delivery_books_every_line_with_a_receipt(client, staff, cre
 
 def test_a_delivery_with_more_lines_than_the_form_takes_is_refused_whole(client, staff, cream):
     line = {"product": cream.id, "expiry_date": FUTURE, "quantity": 1}
-    lines = [{**line, "lot_number": f"L{number}"} for number in range(21)]
+    lines = [{**line, "lot_number": f"L{number}"} for number in range(RECEIVE_MAX_LINES + 1)]
     response = client.post("/staff/stock/receive", data=receive_form(lines))
     assert response.status_code == 422
-    assert "At most 20 rows can be sent at once, and this had 21" in response.get_data(as_text=True)
+    expected = f"At most {RECEIVE_MAX_LINES} rows can be sent at once, and this had 41"
+    assert expected in response.get_data(as_text=True)
     assert lot_count() == 0 and movements() == []
 
 
