@@ -16,6 +16,7 @@ from sqlalchemy import Integer, String, cast, literal_column, null, select, unio
 
 from models import AuditEntry, Kit, Order, Product, StockLot, User, db
 from shop.services.inventory import ADJUSTMENT_REASONS
+from shop.services.orders import DESK_PAYMENT_PHRASES
 
 
 @dataclass(frozen=True)
@@ -293,11 +294,11 @@ def _what(entry: AuditEntry, names: Names) -> list[Piece]:
     if action in ORDER_VERBS:
         return [Piece(f"{ORDER_VERBS[action]} "), _order(names, target)]
     if action == "order.collect":
-        paid = {"card": ", paid at the desk by card", "cash": ", paid at the desk in cash"}
+        phrase = DESK_PAYMENT_PHRASES.get(after.get("paid_at_desk"))
         return [
             Piece("handed over "),
             _order(names, target),
-            Piece(paid.get(after.get("paid_at_desk"), "")),
+            Piece(f", paid at the desk {phrase}" if phrase else ""),
         ]
     if action == "order.ship":
         tracking = after.get("tracking_reference")

@@ -79,7 +79,7 @@ def _order_page(order_id: int, status: int = 200, error: str | None = None, **fo
         confirm_form=ConfirmForm(formdata=None),
         collect_form=forms.get("collect_form") or CollectPaymentForm(formdata=None),
         pays_at_desk=_pays_at_desk(detail.order),
-        desk_labels=orders.DESK_PAYMENT_LABELS,
+        desk_phrases=orders.DESK_PAYMENT_PHRASES,
     ), status
 
 
@@ -156,6 +156,7 @@ def order_collected(order_id: int):
             order=detail.order,
             form=form,
             method_label=orders.DESK_PAYMENT_LABELS[form.desk_method.data],
+            method_phrase=orders.DESK_PAYMENT_PHRASES[form.desk_method.data],
         )
     try:
         fulfilment.collected(order_id, current_user.id, desk_method=form.desk_method.data)
@@ -166,8 +167,8 @@ def order_collected(order_id: int):
     amount = format_pence(
         detail.order.total_pence, current_app.config["CURRENCY"], current_app.config["LOCALE"]
     )
-    method = orders.DESK_PAYMENT_LABELS[form.desk_method.data].lower()
-    flash(f"Collected and paid: {amount} ({method}) booked; the order is complete.", "success")
+    method = orders.DESK_PAYMENT_PHRASES[form.desk_method.data]
+    flash(f"Collected and paid: {amount} {method} booked; the order is complete.", "success")
     return redirect(url_for("staff.order_detail", order_id=order_id), 303)
 
 

@@ -69,14 +69,14 @@ def test_collected_and_paid_asks_for_confirmation_before_booking(client, staff, 
     response = client.post(f"/staff/orders/{desk_order.id}/collected", data={"desk_method": "cash"})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "Confirm: £30.00 paid (cash) and collected" in html
+    assert "Confirm: £30.00 paid in cash and collected" in html
     assert 'name="confirmed" value="yes"' in html
     order = fresh(desk_order)
     assert order.status == "pending_payment" and order.paid_at is None
     assert sales() == 0 and db.session.execute(select(AuditEntry)).first() is None
 
 
-@pytest.mark.parametrize(("method", "words"), [("card", "card at the desk"), ("cash", "cash")])
+@pytest.mark.parametrize(("method", "words"), [("card", "by card"), ("cash", "in cash")])
 def test_confirmed_collection_books_the_desk_payment_once(
     client, staff, desk_order, desk_lot, method, words
 ):
@@ -93,15 +93,15 @@ def test_confirmed_collection_books_the_desk_payment_once(
         3000,
     )
     notes = db.session.execute(select(OrderEvent.note)).scalars().all()
-    assert f"Paid at the clinic desk ({words})" in notes
+    assert f"Paid at the clinic desk {words}" in notes
     assert sales() == 1 and lot_state(desk_lot) == (3, 0)
     audit = db.session.execute(
         select(AuditEntry).where(AuditEntry.action == "order.collect")
     ).scalar_one()
     assert audit.after == {"status": "completed", "paid_at_desk": method}
     page = client.get(f"/staff/orders/{order.id}").get_data(as_text=True)
-    assert f"Collected and paid: £30.00 ({words}) booked" in page
-    assert f"Paid at the clinic desk · {words}" in page
+    assert f"Collected and paid: £30.00 {words} booked" in page
+    assert f"Paid at the clinic desk {words} · £30.00" in page
     # A second confirmation (a double click, or a colleague) books nothing more.
     again = client.post(f"/staff/orders/{desk_order.id}/collected", data=data)
     assert again.status_code == 409

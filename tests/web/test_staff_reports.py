@@ -320,3 +320,18 @@ def test_dashboard_counts_stop_at_the_cap(client, staff, app, monkeypatch):
     assert board.to_pack_count == 3 and len(board.to_pack) == 2
     html = client.get("/staff/").get_data(as_text=True)
     assert '<div class="stat-value">2+</div><div class="stat-label">orders to pick and pack' in html
+
+
+def test_report_date_fields_show_the_range_in_use(client, staff, app):
+    html = client.get("/staff/reports").get_data(as_text=True)
+    end = date.today()
+    start = end - timedelta(days=app.config["REPORT_DEFAULT_DAYS"] - 1)
+    assert f'name="start" type="date" value="{start.isoformat()}"' in html
+    assert f'name="end" type="date" value="{end.isoformat()}"' in html
+    assert f"{app.config['REPORT_DEFAULT_DAYS']} days, the default" in html
+    chosen = end - timedelta(days=10)
+    html = client.get("/staff/reports", query_string={"start": chosen.isoformat()}).get_data(
+        as_text=True
+    )
+    assert f'value="{chosen.isoformat()}"' in html and f'value="{end.isoformat()}"' in html
+    assert f"Showing {chosen:%-d %b %Y} to" in html and "the default" not in html

@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 # How money taken at the clinic desk is named on the order page, in emails and the audit log.
 DESK_PAYMENT_LABELS = {"card": "Card at the desk", "cash": "Cash"}
+# ... and how it reads inside a sentence ("paid at the clinic desk by card").
+DESK_PAYMENT_PHRASES = {"card": "by card", "cash": "in cash"}
 
 # Card sessions may complete a moment before they expire; keep their stock a little longer.
 CARD_EXPIRY_GRACE = timedelta(minutes=10)
@@ -230,8 +232,8 @@ def mark_collected(
             payment = latest_payment(order_id)
             if payment is not None:
                 payment.desk_method = desk_method
-            label = DESK_PAYMENT_LABELS[desk_method].lower()
-            record_event(order_id, None, None, f"Paid at the clinic desk ({label})", user_id)
+            phrase = DESK_PAYMENT_PHRASES[desk_method]
+            record_event(order_id, None, None, f"Paid at the clinic desk {phrase}", user_id)
         commit_held(order_id, order.reference, user_id)
 
     with unit_of_work():
