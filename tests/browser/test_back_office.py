@@ -173,3 +173,31 @@ def test_add_another_line_keeps_what_was_typed(live_server, browser, javascript)
     assert page.input_value("input[name='lines-3-lot_number']") == ""
     assert page.locator("label[for='lines-3-lot_number']").count() == 1
     context.close()
+
+
+def test_a_stocktake_far_from_the_books_is_confirmed_then_told_in_words(live_server, screen):
+    _sign_in(screen, live_server, "staff@clinic.example")
+    screen.goto(live_server + "/staff/stock/count")
+    row = screen.locator("main tbody tr").first
+    booked = int(row.locator("td.num").first.inner_text())
+    counted = booked + 50
+    row.locator("input").fill(str(counted))
+    screen.get_by_role("button", name="Book the count").click()
+    screen.wait_for_load_state()
+    warning = screen.locator("#large-differences")
+    assert "Nothing was booked yet" in warning.inner_text()
+    assert f"{booked} → {counted}, 50 found" in warning.inner_text()
+    _looks_right(screen, "stocktake-confirm")
+    screen.get_by_label("I have recounted these lots: book them as counted").check()
+    screen.get_by_role("button", name="Book the count as confirmed").click()
+    screen.wait_for_load_state()
+    assert f"{booked} → {counted}, 50 found" in screen.inner_text("main")
+    assert screen.locator("#large-differences").count() == 0
+    # Put the books back as they were for the other tests.
+    screen.locator("main tbody tr").first.locator("input").fill(str(booked))
+    screen.get_by_role("button", name="Book the count").click()
+    screen.wait_for_load_state()
+    screen.get_by_label("I have recounted these lots: book them as counted").check()
+    screen.get_by_role("button", name="Book the count as confirmed").click()
+    screen.wait_for_load_state()
+    assert f"{counted} → {booked}, 50 written off" in screen.inner_text("main")

@@ -606,7 +606,7 @@ def test_add_another_line_keeps_what_was_typed_and_books_nothing(client, staff, 
 def test_the_delivery_form_starts_short_and_says_how_many_lines_it_takes(client, staff):
     html = client.get("/staff/stock/receive").get_data(as_text=True)
     assert 'name="lines-2-lot_number"' in html and 'name="lines-3-lot_number"' not in html
-    assert f"Lots delivered (3 lines; at most {RECEIVE_MAX_LINES})" in html
+    assert f"<caption>Lots delivered (up to {RECEIVE_MAX_LINES} lines)</caption>" in html
     assert "Add another line" in html
 
 
