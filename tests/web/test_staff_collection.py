@@ -41,6 +41,7 @@ def sales() -> int:
 
 
 def test_ready_for_collection_emails_what_to_pay_and_keeps_it_unpaid(client, staff, desk_order):
+    assert "pay at desk · to make ready" in client.get("/staff/").get_data(as_text=True)
     response = client.post(f"/staff/orders/{desk_order.id}/ready")
     assert response.status_code == 303
     order = fresh(desk_order)
@@ -53,6 +54,7 @@ def test_ready_for_collection_emails_what_to_pay_and_keeps_it_unpaid(client, sta
     assert "Ready to collect" in page and "Ready for collection: email" not in page
     notes = db.session.execute(select(OrderEvent.note)).scalars().all()
     assert "Ready to collect; to be paid at the desk" in notes
+    assert "pay at desk · ready, customer told" in client.get("/staff/").get_data(as_text=True)
 
 
 def test_ready_twice_is_refused_and_emails_once(client, staff, desk_order):
