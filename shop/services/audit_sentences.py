@@ -222,17 +222,19 @@ RECOMMENDATION_VERBS = {
     "recommendation.resend": "sent a new link for",
     "recommendation.revoke": "revoked",
 }
+# What was done to a product or kit: the words before its name, and after.
 CATALOGUE_VERBS = {
-    "create": "added",
-    "update": "changed",
-    "activate": "put back on sale",
-    "deactivate": "took off sale",
-    "image": "uploaded a photo of",
+    "create": ("added the {kind} ", ""),
+    "update": ("changed ", ""),
+    "activate": ("put ", " back on sale"),
+    "deactivate": ("took ", " off sale"),
+    "image": ("uploaded a photo of ", ""),
 }
+# What was done to an order: the words before its reference, and after.
 ORDER_VERBS = {
-    "order.pack": "packed",
-    "order.ready_for_collection": "told the customer it is ready to collect:",
-    "order.delivered": "marked as delivered",
+    "order.pack": ("packed ", ""),
+    "order.ready_for_collection": ("told the customer ", " is ready to collect"),
+    "order.delivered": ("marked ", " as delivered"),
 }
 
 
@@ -289,10 +291,11 @@ def _what(entry: AuditEntry, names: Names) -> list[Piece]:
             record = Piece(found.text, "product_edit" if found.kind else "", found.link_id)
         else:
             record = _kit(names, target)
-        article = Piece(f"the {kind} ") if verb == "create" else Piece("")
-        return [Piece(f"{CATALOGUE_VERBS[verb]} "), article, record]
+        before_words, after_words = CATALOGUE_VERBS[verb]
+        return [Piece(before_words.format(kind=kind)), record, Piece(after_words)]
     if action in ORDER_VERBS:
-        return [Piece(f"{ORDER_VERBS[action]} "), _order(names, target)]
+        before_words, after_words = ORDER_VERBS[action]
+        return [Piece(before_words), _order(names, target), Piece(after_words)]
     if action == "order.collect":
         phrase = DESK_PAYMENT_PHRASES.get(after.get("paid_at_desk"))
         return [

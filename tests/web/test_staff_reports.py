@@ -194,7 +194,7 @@ def test_audit_entries_read_as_sentences_linking_their_records(client, staff, ap
     assert f"Sam counted {product_link} lot L24-0917: 24 → 20, 4 written off." in html
     order_link = f'<a href="/staff/orders/{order.id}">order {order.reference}</a>'
     assert f"Sam handed over {order_link}, paid at the desk in cash." in html
-    assert f"Sam told the customer it is ready to collect: {order_link}." in html
+    assert f"Sam told the customer {order_link} is ready to collect." in html
     assert "{&#34;" not in html and '{"' not in html  # no raw JSON
 
 
