@@ -55,6 +55,7 @@ def test_ready_for_collection_emails_what_to_pay_and_keeps_it_unpaid(client, sta
     notes = db.session.execute(select(OrderEvent.note)).scalars().all()
     assert "Ready to collect; to be paid at the desk" in notes
     assert "pay at desk · ready, customer told" in client.get("/staff/").get_data(as_text=True)
+    assert "ready, pay at desk" in client.get("/staff/orders").get_data(as_text=True)
 
 
 def test_ready_twice_is_refused_and_emails_once(client, staff, desk_order):
