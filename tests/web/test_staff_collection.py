@@ -172,9 +172,12 @@ def test_only_staff_can_collect_and_book_payments(client, login, desk_order, des
     data = {"desk_method": "cash", "confirmed": "yes"}
     assert client.post(f"/staff/orders/{desk_order.id}/collected", data=data).status_code == 403
     assert client.post(f"/staff/orders/{desk_order.id}/ready").status_code == 403
+    assert client.get(f"/staff/orders/{desk_order.id}/packing-slip").status_code == 403
     assert fresh(desk_order).status == "pending_payment" and fresh(desk_order).ready_at is None
     client.post("/account/logout")
-    response = client.post(f"/staff/orders/{desk_order.id}/collected", data=data)
-    assert response.status_code in (302, 303) and "/account/login" in response.location
+    for method, path in (("post", "collected"), ("post", "ready"), ("get", "packing-slip")):
+        response = getattr(client, method)(f"/staff/orders/{desk_order.id}/{path}", data=data)
+        assert response.status_code in (302, 303) and "/account/login" in response.location
+    assert emails("order_ready") == [] and fresh(desk_order).ready_at is None
     assert fresh(desk_order).status == "pending_payment" and sales() == 0
     assert lot_state(desk_lot) == (5, 2)
