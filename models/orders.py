@@ -103,6 +103,9 @@ class Order(db.Model):
     placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     packed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the customer was told a click-and-collect order waits at the clinic (a pay-at-clinic
+    # order stays unpaid until then, so this cannot be its status).
+    ready_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     shipped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db, sql_in, utcnow
 from models.orders import Order
-from models.vocabulary import PAYMENT_STATUSES, REFUND_STATUSES
+from models.vocabulary import DESK_PAYMENT_METHODS, PAYMENT_STATUSES, REFUND_STATUSES
 
 
 class Payment(db.Model):
@@ -31,6 +31,10 @@ class Payment(db.Model):
         CheckConstraint(sql_in("provider", ("stripe", "clinic")), name="provider_known"),
         CheckConstraint(sql_in("status", PAYMENT_STATUSES), name="status_known"),
         CheckConstraint("amount_pence >= 0", name="amount_not_negative"),
+        CheckConstraint(
+            "desk_method IS NULL OR " + sql_in("desk_method", DESK_PAYMENT_METHODS),
+            name="desk_method_known",
+        ),
         UniqueConstraint("provider", "provider_reference"),
         Index("ix_payment_order_id", "order_id"),
         Index("ix_payment_intent", "payment_intent_id"),
@@ -43,6 +47,8 @@ class Payment(db.Model):
     provider_reference: Mapped[str | None] = mapped_column(String(255))
     payment_intent_id: Mapped[str | None] = mapped_column(String(255))
     checkout_url: Mapped[str | None] = mapped_column(Text)
+    # Card at the desk or cash, for a pay-at-clinic payment once taken; None otherwise.
+    desk_method: Mapped[str | None] = mapped_column(String(10))
     amount_pence: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3), default="GBP")
     status: Mapped[str] = mapped_column(String(30), default="pending")

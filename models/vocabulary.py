@@ -22,6 +22,7 @@ __all__ = [
     "CONCERN_SOURCES",
     "CONCERN_STATUSES",
     "CONSULTATION_STATUSES",
+    "DESK_PAYMENT_METHODS",
     "EMAIL_STATUSES",
     "FULFILMENT_METHODS",
     "KIT_PRICE_RULES",
@@ -55,6 +56,8 @@ ORDER_STATUSES = (
 )
 FULFILMENT_METHODS = ("collect", "delivery")
 PAYMENT_METHODS = ("card", "clinic")
+# How a pay-at-clinic order was paid at the desk.
+DESK_PAYMENT_METHODS = ("card", "cash")
 ORDER_LINE_KINDS = ("product", "kit")
 ALLOCATION_STATES = ("held", "committed", "released", "returned")
 PAYMENT_STATUSES = ("pending", "succeeded", "failed", "expired", "refunded", "partially_refunded")

@@ -125,6 +125,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "STAFF_KITS_PER_PAGE": _int("STAFF_KITS_PER_PAGE", 15),
         # Rows of each per-product report table on the page; the CSV has them all.
         "REPORT_ROWS_PER_PAGE": _int("REPORT_ROWS_PER_PAGE", 10),
+        # A stocktake count more than this many units away from the books is booked only
+        # once staff confirm it (a miscount or a typo costs a write-off).
+        "STOCKTAKE_CONFIRM_UNITS": _int("STOCKTAKE_CONFIRM_UNITS", 5),
         # The staff and clinic reports open on this many days, today included.
         "REPORT_DEFAULT_DAYS": _int("REPORT_DEFAULT_DAYS", 30),
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", ""),

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from models import AuditEntry, User, db
 from shop import clock
+from shop.services.audit_sentences import describe
 from shop.services.pagination import Page, paginate
 
 
@@ -23,17 +24,13 @@ class AuditFilters:
     end: date | None = None
 
 
-@dataclass(frozen=True)
-class AuditRow:
-    """An audit entry with the email of who did it."""
-
-    entry: AuditEntry
-    user_email: str | None
-
-
 def list_entries(filters: AuditFilters, page: int = 1, per_page: int = 50) -> Page:
-    """Return one page of audit entries, newest first (two queries whatever the page size)."""
-    query = select(AuditEntry, User.email).outerjoin(User, User.id == AuditEntry.user_id)
+    """Return one page of audit entries, newest first, each told as a sentence.
+
+    Three queries whatever the page size: the count, the page, and the names of the records
+    the page mentions.
+    """
+    query = select(AuditEntry, User.email, User.name).outerjoin(User, User.id == AuditEntry.user_id)
     if filters.user_email:
         query = query.where(User.email == filters.user_email.strip().lower())
     if filters.action:
@@ -50,7 +47,7 @@ def list_entries(filters: AuditFilters, page: int = 1, per_page: int = 50) -> Pa
         query.order_by(AuditEntry.id.desc()),
         page,
         per_page,
-        lambda rows: [AuditRow(entry, email) for entry, email in rows],
+        lambda rows: describe([tuple(row) for row in rows]),
     )
 
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, literal, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from models import (
@@ -25,6 +25,7 @@ from models import (
     OrderLine,
     Payment,
     Product,
+    Recommendation,
     Refund,
     StockAllocation,
     StockLot,
@@ -103,6 +104,19 @@ class EventRow:
 
 
 @dataclass(frozen=True)
+class OrderOrigin:
+    """The clinician's recommendation an order was bought from, and who made it.
+
+    Only what fulfilment needs: no treatment or skin details, which are health data.
+    """
+
+    recommendation_id: int | None
+    sent_at: datetime | None
+    clinician_name: str
+    clinician_email: str
+
+
+@dataclass(frozen=True)
 class OrderDetail:
     """Everything the staff order page shows."""
 
@@ -111,6 +125,7 @@ class OrderDetail:
     refunds: list[Refund]
     events: list[EventRow]
     refundable: dict[int, int] = field(default_factory=dict)
+    origin: OrderOrigin | None = None
 
     @property
     def can_refund(self) -> bool:
@@ -158,7 +173,29 @@ def order_detail(order_id: int) -> OrderDetail | None:
         ).all()
     ]
     refundable = {line.id: line.quantity - line.refunded_quantity for line in order.lines}
-    return OrderDetail(order, order_payments, refunds, events, refundable)
+    return OrderDetail(order, order_payments, refunds, events, refundable, _origin(order))
+
+
+def _origin(order: Order) -> OrderOrigin | None:
+    """Read the recommendation and clinician behind an order (one query, or none)."""
+    if order.recommendation_id is None and order.clinician_id is None:
+        return None
+    clinician = User.id == func.coalesce(order.clinician_id, Recommendation.clinician_id)
+    if order.recommendation_id is not None:
+        query = (
+            select(Recommendation.id, Recommendation.sent_at, User.name, User.email)
+            .select_from(Recommendation)
+            .outerjoin(User, clinician)
+            .where(Recommendation.id == order.recommendation_id)
+        )
+    else:
+        query = select(
+            literal(None).label("id"), literal(None).label("sent_at"), User.name, User.email
+        ).where(User.id == order.clinician_id)
+    row = db.session.execute(query).first()
+    if row is None:
+        return None
+    return OrderOrigin(row[0], row[1], row[2] or "", row[3] or "")
 
 
 @dataclass(frozen=True)
@@ -301,13 +338,20 @@ def ship(order_id: int, tracking: str, user_id: int | None = None) -> None:
 
 
 def ready_for_collection(order_id: int, user_id: int | None = None) -> None:
-    """Mark a paid click-and-collect order ready at the clinic and email the customer."""
+    """Mark a click-and-collect order ready at the clinic and email the customer.
+
+    Paid orders and pay-at-clinic orders awaiting payment both can be made ready once; the
+    email of a pay-at-clinic order says what to pay at the desk.
+    """
 
     def email(order: Order) -> None:
+        reserved_until = clock.local(order.reserved_until) if order.reserved_until else None
         queue_email(
             order.email,
             f"Your order {order.reference} is ready to collect",
             "order_ready",
+            pay_at_desk=order.payment_method == "clinic" and order.status == "pending_payment",
+            reserved_until=reserved_until,
             **_email_context(order),
         )
 
@@ -315,20 +359,27 @@ def ready_for_collection(order_id: int, user_id: int | None = None) -> None:
         order_id,
         user_id,
         "order.ready_for_collection",
-        {"status": "ready_for_collection"},
+        {"ready": True},
         lambda: orders.mark_ready_for_collection(order_id, user_id=user_id),
         email,
     )
 
 
-def collected(order_id: int, user_id: int | None = None) -> None:
-    """Record a collection at the desk (and, for pay-at-clinic, the payment taken there)."""
+def collected(order_id: int, user_id: int | None = None, desk_method: str | None = None) -> None:
+    """Record a collection at the desk (and, for pay-at-clinic, the payment taken there).
+
+    `desk_method` ("card" or "cash") says how an unpaid pay-at-clinic order was paid; it is
+    refused (OrderError, nothing changed) when such an order has none.
+    """
+    after: dict[str, Any] = {"status": "completed"}
+    if desk_method:
+        after["paid_at_desk"] = desk_method
     _audited(
         order_id,
         user_id,
         "order.collect",
-        {"status": "completed"},
-        lambda: orders.mark_collected(order_id, user_id=user_id),
+        after,
+        lambda: orders.mark_collected(order_id, user_id=user_id, desk_method=desk_method),
     )
 
 

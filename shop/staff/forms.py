@@ -9,11 +9,13 @@ from wtforms import (
     FormField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import (
+    AnyOf,
     DataRequired,
     InputRequired,
     Length,
@@ -22,7 +24,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from models.vocabulary import FULFILMENT_METHODS, ORDER_STATUSES
+from models.vocabulary import DESK_PAYMENT_METHODS, FULFILMENT_METHODS, ORDER_STATUSES
 from shop.forms import BoundedFieldList, CheckboxField, MultiCheckboxField, ShopForm, select_choices
 from shop.labels import (
     ACTIVE_LABELS,
@@ -33,6 +35,7 @@ from shop.labels import (
 )
 from shop.money import parse_pounds
 from shop.services.inventory import ADJUSTMENT_REASONS, MAX_UNITS_PER_LINE
+from shop.services.orders import DESK_PAYMENT_LABELS
 
 
 class PoundsField(StringField):
@@ -92,13 +95,27 @@ class ReceiveLineForm(Form):
         )
 
 
+# A delivery form starts with this many lines; "Add another line" adds one at a time.
+RECEIVE_FIRST_LINES = 3
+RECEIVE_MAX_LINES = 40
+
+
 class ReceiveForm(ShopForm):
-    """A delivery: supplier details and up to twenty lots."""
+    """A delivery: supplier details and as many lots as it has, up to RECEIVE_MAX_LINES."""
 
     supplier = StringField("Supplier", validators=[Optional(), Length(max=120)])
     reference = StringField("Delivery note reference", validators=[Optional(), Length(max=80)])
     note = TextAreaField("Note", validators=[Optional(), Length(max=1000)])
-    lines = BoundedFieldList(FormField(ReceiveLineForm), min_entries=5, max_entries=20)
+    lines = BoundedFieldList(
+        FormField(ReceiveLineForm), min_entries=RECEIVE_FIRST_LINES, max_entries=RECEIVE_MAX_LINES
+    )
+
+    def add_line(self) -> bool:
+        """Add one empty line (the no-JavaScript "Add another line"); False when full."""
+        if len(self.lines.entries) >= RECEIVE_MAX_LINES:
+            return False
+        self.lines.append_entry()
+        return True
 
     def validate_lines(self, field) -> None:
         """Each line that is not blank must be complete."""
@@ -168,6 +185,8 @@ class StocktakeForm(ShopForm):
     """Counted quantities for many lots; count fields are added per lot by `for_lots`."""
 
     note = StringField("Note", validators=[Optional(), Length(max=200)])
+    # Shown only once some counts differ from the books by more than the threshold.
+    confirmed = CheckboxField("I have recounted these lots: book them as counted")
 
     @classmethod
     def for_lots(cls, lot_ids: list[int], **kwargs) -> StocktakeForm:
@@ -519,6 +538,35 @@ class ShipForm(ShopForm):
             Length(max=80, message="A tracking reference has at most 80 characters."),
         ],
     )
+
+
+_CHOOSE_DESK_METHOD = "Choose how the customer paid: card at the desk or cash."
+
+
+class CollectPaymentForm(ShopForm):
+    """Collected and paid at the desk: how the customer paid, then a confirmation."""
+
+    desk_method = RadioField(
+        "How the customer paid",
+        choices=select_choices((m, DESK_PAYMENT_LABELS[m]) for m in DESK_PAYMENT_METHODS),
+        validate_choice=False,
+        validators=[
+            InputRequired(message=_CHOOSE_DESK_METHOD),
+            AnyOf(DESK_PAYMENT_METHODS, message=_CHOOSE_DESK_METHOD),
+        ],
+    )
+    # Sent only by the confirmation page's button: until then nothing is booked.
+    confirmed = HiddenField("Confirmed", default="")
+
+    def validate_confirmed(self, field) -> None:
+        """Only the confirmation page's own value counts."""
+        if field.data not in ("", "yes"):
+            raise ValidationError("Confirm the payment on the confirmation page.")
+
+    @property
+    def is_confirmed(self) -> bool:
+        """Tell whether the staff member has confirmed the payment."""
+        return self.confirmed.data == "yes"
 
 
 class CancelForm(ShopForm):

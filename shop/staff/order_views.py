@@ -10,7 +10,14 @@ from shop.auth import staff_required
 from shop.money import format_pence
 from shop.services import fulfilment, orders, payments
 from shop.staff.blueprint import blueprint
-from shop.staff.forms import CancelForm, ConfirmForm, OrderFilterForm, RefundForm, ShipForm
+from shop.staff.forms import (
+    CancelForm,
+    CollectPaymentForm,
+    ConfirmForm,
+    OrderFilterForm,
+    RefundForm,
+    ShipForm,
+)
 
 
 @blueprint.get("/orders", endpoint="orders")
@@ -70,7 +77,19 @@ def _order_page(order_id: int, status: int = 200, error: str | None = None, **fo
         refund_form=refund_form,
         refund_rows=refund_rows,
         confirm_form=ConfirmForm(formdata=None),
+        collect_form=forms.get("collect_form") or CollectPaymentForm(formdata=None),
+        pays_at_desk=_pays_at_desk(detail.order),
+        desk_phrases=orders.DESK_PAYMENT_PHRASES,
     ), status
+
+
+def _pays_at_desk(order) -> bool:
+    """Tell whether collecting this order also takes its payment at the desk."""
+    return (
+        order.fulfilment == "collect"
+        and order.payment_method == "clinic"
+        and order.status == "pending_payment"
+    )
 
 
 @blueprint.get("/orders/<int:order_id>")
@@ -118,11 +137,53 @@ def order_ready(order_id: int):
 @blueprint.post("/orders/<int:order_id>/collected")
 @staff_required
 def order_collected(order_id: int):
-    """Record the collection (and the desk payment for pay-at-clinic orders)."""
-    return _act(
-        order_id,
-        lambda: fulfilment.collected(order_id, current_user.id),
-        "Collected; the order is complete.",
+    """Record the collection; a pay-at-clinic order first shows what is booked, to confirm."""
+    detail = fulfilment.order_detail(order_id)
+    if detail is None:
+        abort(404, description="There is no such order.")
+    if not _pays_at_desk(detail.order):
+        return _act(
+            order_id,
+            lambda: fulfilment.collected(order_id, current_user.id),
+            "Collected; the order is complete.",
+        )
+    form = CollectPaymentForm()
+    if not form.validate_on_submit():
+        return _order_page(order_id, 422, collect_form=form)
+    if not form.is_confirmed:
+        return render_template(
+            "staff/order_collect_confirm.html",
+            order=detail.order,
+            form=form,
+            method_label=orders.DESK_PAYMENT_LABELS[form.desk_method.data],
+            method_phrase=orders.DESK_PAYMENT_PHRASES[form.desk_method.data],
+        )
+    try:
+        fulfilment.collected(order_id, current_user.id, desk_method=form.desk_method.data)
+    except orders.OrderNotFound:
+        abort(404, description="There is no such order.")
+    except orders.OrderError as error:
+        return _order_page(order_id, 409, str(error))
+    amount = format_pence(
+        detail.order.total_pence, current_app.config["CURRENCY"], current_app.config["LOCALE"]
+    )
+    method = orders.DESK_PAYMENT_PHRASES[form.desk_method.data]
+    flash(f"Collected and paid: {amount} {method} booked; the order is complete.", "success")
+    return redirect(url_for("staff.order_detail", order_id=order_id), 303)
+
+
+@blueprint.get("/orders/<int:order_id>/packing-slip")
+@staff_required
+def order_packing_slip(order_id: int):
+    """A printable packing slip: what goes in the bag, from which lots, and for whom."""
+    detail = fulfilment.order_detail(order_id)
+    if detail is None:
+        abort(404, description="There is no such order.")
+    return render_template(
+        "staff/packing_slip.html",
+        detail=detail,
+        order=detail.order,
+        now_text=clock.now().strftime("%d %b %Y %H:%M"),
     )
 
 

@@ -26,6 +26,8 @@ def _report_range() -> tuple[ReportForm, date | None, date | None]:
     if start > end:
         form.start.errors = ["The start date is after the end date."]
         return form, None, None
+    # The fields show the range in use, the default one included.
+    form.start.data, form.end.data = start, end
     return form, start, end
 
 

@@ -11,6 +11,7 @@ from shop.services import inventory
 from shop.services.catalogue_admin import product_choices
 from shop.staff.blueprint import blueprint
 from shop.staff.forms import (
+    RECEIVE_MAX_LINES,
     AdjustForm,
     ConfirmForm,
     ConfirmImportForm,
@@ -106,21 +107,42 @@ def stock_adjust(lot_id: int):
     return render_template("staff/stock_adjust.html", form=form, lot=lot)
 
 
-def _receive_form(**kwargs) -> ReceiveForm:
-    form = ReceiveForm(**kwargs)
+def _with_product_choices(form: ReceiveForm) -> ReceiveForm:
     choices = [("", "Choose a product")] + [(str(i), label) for i, label in product_choices()]
     for entry in form.lines.entries:
         entry.form.product.choices = choices
     return form
 
 
+def _receive_page(form: ReceiveForm, status: int = 200, notice: str = ""):
+    return render_template(
+        "staff/stock_receive.html",
+        form=_with_product_choices(form),
+        max_lines=RECEIVE_MAX_LINES,
+        notice=notice,
+    ), status
+
+
 @blueprint.route("/stock/receive", methods=["GET", "POST"])
 @staff_required
 def stock_receive():
-    """Book a delivery of one or more lots."""
-    form = _receive_form()
+    """Book a delivery of one or more lots; "Add another line" re-shows it one row longer."""
+    form = ReceiveForm()
     if request.method == "GET":
-        return render_template("staff/stock_receive.html", form=form)
+        return _receive_page(form)
+    if "add_line" in request.form:
+        # Nothing is booked or checked: the delivery comes back as typed, one row longer.
+        if "csrf_token" in form and not form.csrf_token.validate(form):
+            return _receive_page(form, 400, "The form expired; please submit it again.")
+        if form.lines.submitted_rows > RECEIVE_MAX_LINES or not form.add_line():
+            return _receive_page(
+                form,
+                422,
+                f"A delivery takes at most {RECEIVE_MAX_LINES} lines here; book these first, "
+                "then the rest, or import a CSV file.",
+            )
+        return _receive_page(form)
+    _with_product_choices(form)
     if form.validate_on_submit():
         filled = [entry.form for entry in form.lines.entries if not entry.form.is_blank()]
         lines = [
@@ -156,7 +178,7 @@ def stock_receive():
                 "success",
             )
             return redirect(url_for("staff.stock_list"))
-    return render_template("staff/stock_receive.html", form=form), 422
+    return _receive_page(form, 422)
 
 
 @blueprint.route("/stock/count", methods=["GET", "POST"])
@@ -168,6 +190,8 @@ def stock_count():
     form = StocktakeForm.for_lots([lot.id for lot in lots])
     status = 200
     problems: dict[int, str] = {}
+    large: list[inventory.CountChange] = []
+    threshold = current_app.config["STOCKTAKE_CONFIRM_UNITS"]
     if request.method == "POST":
         status = 422
         if form.validate_on_submit():
@@ -177,20 +201,46 @@ def stock_count():
             else:
                 try:
                     result = inventory.stocktake(
-                        counts, user_id=current_user.id, note=(form.note.data or "").strip()
+                        counts,
+                        user_id=current_user.id,
+                        note=(form.note.data or "").strip(),
+                        confirm_over=None if form.confirmed.data else threshold,
                     )
+                except inventory.LargeCountDifferences as error:
+                    large, status = error.changes, 200
                 except inventory.StocktakeError as error:
                     problems = error.problems
                 else:
-                    flash(
-                        f"Stocktake booked: {len(result.movements)} difference(s), "
-                        f"{result.unchanged} lot(s) matched.",
-                        "success",
-                    )
+                    flash(_stocktake_summary(result), "success")
                     return redirect(url_for("staff.stock_count", q=search or None))
     return render_template(
-        "staff/stock_count.html", form=form, lots=lots, problems=problems, search=search
+        "staff/stock_count.html",
+        form=form,
+        lots=lots,
+        problems=problems,
+        search=search,
+        large=large,
+        large_ids={change.lot_id for change in large},
+        threshold=threshold,
     ), status
+
+
+# A flash names at most this many changed lots; the ledger and the audit log have them all.
+SUMMARY_CHANGES = 8
+
+
+def _stocktake_summary(result: inventory.StocktakeResult) -> str:
+    """Say in words what a stocktake booked."""
+    if not result.changes:
+        return f"Stocktake booked: all {result.unchanged} lot(s) counted matched the books."
+    named = [change.describe() for change in result.changes[:SUMMARY_CHANGES]]
+    more = len(result.changes) - len(named)
+    text = "Stocktake booked. " + "; ".join(named)
+    if more:
+        text += f"; and {more} more lot(s) changed"
+    if result.unchanged:
+        text += f". {result.unchanged} lot(s) matched the books"
+    return text + "."
 
 
 @blueprint.route("/stock/expired", methods=["GET", "POST"])

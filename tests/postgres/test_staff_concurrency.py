@@ -1,4 +1,5 @@
-"""Real concurrency on PostgreSQL: deliveries booked while the same lot is being sold.
+"""Real concurrency on PostgreSQL: deliveries booked while the same lot is being sold, and
+two staff booking one desk payment at the same moment.
 
 Each thread has its own application context, so its own session and database connection; a
 barrier lines them up so receipts, sales, counts and adjustments really overlap.
@@ -14,11 +15,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app import create_app
-from models import StockLot, StockMovement, db
-from shop.services import inventory, orders
+from models import AuditEntry, Order, OrderEvent, Payment, StockLot, StockMovement, db
+from shop.services import fulfilment, inventory, orders
 from shop.services.inventory import DeliveryLine, ledger_differences
-from tests.factories import make_lot, make_product
-from tests.staff_helpers import paid_collect_order
+from tests.factories import make_lot, make_product, make_user
+from tests.staff_helpers import paid_collect_order, place_order
 
 ROUNDS = 12
 
@@ -138,4 +139,50 @@ def test_adjustments_never_take_a_lot_below_what_orders_hold(app, race_app):
     # 6 free units: three removals of two succeed, the others are refused cleanly.
     assert len(errors) == 2 and all(isinstance(e, inventory.StockError) for e in errors)
     assert state(lot.id) == (4, 4)
+    assert ledger_differences() == []
+
+
+def test_two_staff_confirming_one_desk_payment_at_once_book_it_once(app, race_app):
+    product = make_product(name="Desk Race Cream", price_pence=1200)
+    lot = make_lot(product, 3 * ROUNDS, lot_number="DESK-RACE", expires_in_days=300)
+    order_ids = [place_order(app, [(product.slug, 2, "product")]).id for _ in range(ROUNDS)]
+    staff_ids = [make_user(role="staff").id for _ in range(2)]
+    refusals: list[str] = []
+
+    def confirm(order_id: int, staff_id: int, method: str) -> Callable[[], None]:
+        def job() -> None:
+            try:
+                fulfilment.collected(order_id, staff_id, desk_method=method)
+            except orders.IllegalTransition as error:
+                refusals.append(str(error))
+
+        return job
+
+    for order_id in order_ids:
+        jobs = [confirm(order_id, staff_ids[0], "cash"), confirm(order_id, staff_ids[1], "card")]
+        assert run_together(race_app, jobs) == []
+    assert refusals == ["A completed order cannot be collected."] * ROUNDS
+    db.session.expire_all()
+    payments = db.session.execute(select(Payment).order_by(Payment.order_id)).scalars().all()
+    assert [p.order_id for p in payments] == order_ids
+    assert {p.status for p in payments} == {"succeeded"}
+    assert all(p.desk_method in ("cash", "card") for p in payments)
+    statuses = db.session.execute(select(Order.status).where(Order.id.in_(order_ids))).scalars()
+    assert set(statuses) == {"completed"}
+    sales = db.session.execute(
+        select(StockMovement.order_id, func.count())
+        .where(StockMovement.kind == "sale")
+        .group_by(StockMovement.order_id)
+    ).all()
+    assert sorted(sales) == [(order_id, 1) for order_id in order_ids]
+    paid_notes = db.session.execute(
+        select(func.count())
+        .select_from(OrderEvent)
+        .where(OrderEvent.note.startswith("Paid at the clinic desk"))
+    ).scalar_one()
+    collect_audits = db.session.execute(
+        select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "order.collect")
+    ).scalar_one()
+    assert paid_notes == ROUNDS and collect_audits == ROUNDS
+    assert state(lot.id) == (3 * ROUNDS - 2 * ROUNDS, 0)
     assert ledger_differences() == []

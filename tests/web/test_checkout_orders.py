@@ -77,7 +77,7 @@ def test_pay_at_clinic_collected_takes_payment_and_commits_the_stock(stock):
     cream, lot = stock
     order = place({("product", cream.id): 3})
     assert lot_state(lot) == (10, 3)
-    orders.mark_collected(order.id, user_id=None)
+    orders.mark_collected(order.id, user_id=None, desk_method="cash")
     order = fresh(order)
     assert order.status == "completed" and order.paid_at is not None
     assert lot_state(lot) == (7, 0)
@@ -188,7 +188,7 @@ def test_kit_order_commits_every_component(app_ctx):
     kit = make_kit([(balm, 2), (spf, 1)])
     order = place({("kit", kit.id): 2})
     assert lot_state(balm_lot) == (5, 4) and lot_state(spf_lot) == (5, 2)
-    orders.mark_collected(order.id)
+    orders.mark_collected(order.id, desk_method="card")
     assert lot_state(balm_lot) == (1, 0) and lot_state(spf_lot) == (3, 0)
 
 

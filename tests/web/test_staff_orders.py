@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from models import AuditEntry, OrderEvent, Refund, StockAllocation, StockMovement, db
+from models import AuditEntry, Refund, StockAllocation, StockMovement, db
 from tests.checkout_helpers import emails, lot_state
 from tests.factories import make_kit, make_lot, make_product, make_user
 from tests.staff_helpers import (
@@ -72,19 +72,6 @@ def test_collect_order_packed_ready_and_collected(client, staff, app, cream):
     ).scalar_one()
     assert sale.quantity == -2 and sale.order_id == order.id and sale.user_id == staff.id
     assert actions() == ["order.pack", "order.ready_for_collection", "order.collect"]
-    assert_ledger_balances()
-
-
-def test_pay_at_clinic_collection_records_the_desk_payment(client, staff, app, cream):
-    lot = make_lot(cream, 5)
-    order = place_order(app, [(cream.slug, 1, "product")])
-    assert order.status == "pending_payment" and order.payment_method == "clinic"
-    assert client.post(f"/staff/orders/{order.id}/collected").status_code == 303
-    order = fresh(order)
-    assert order.status == "completed" and order.paid_at is not None
-    notes = [e.note for e in db.session.execute(select(OrderEvent)).scalars()]
-    assert "Paid at the clinic desk" in notes
-    assert lot_state(lot) == (4, 0)
     assert_ledger_balances()
 
 
@@ -346,3 +333,53 @@ def test_order_list_counts_only_a_few_pages_ahead(client, staff, app, cream, mon
     assert placed[0].reference in last and "7 order(s), page 4 of 4" in last
     beyond = client.get("/staff/orders?page=40")
     assert beyond.status_code == 200 and "7 order(s), page 4 of 4" in beyond.get_data(as_text=True)
+
+
+def test_order_page_names_the_clinician_and_recommendation_behind_it(client, staff, app, cream):
+    from datetime import UTC, date, datetime
+
+    from sqlalchemy import update
+
+    from models import Order, Recommendation
+    from tests.factories import make_treatment
+
+    make_lot(cream, 5)
+    clinician = make_user(role="clinician", name="Dr Ada Lovel")
+    rec = Recommendation(
+        clinician_id=clinician.id,
+        patient_name="Ada Patient",
+        patient_email="ada@example.com",
+        treatment_id=make_treatment().id,
+        treated_on=date.today(),
+        fitzpatrick=3,
+        status="sent",
+        sent_at=datetime(2026, 11, 20, 10, tzinfo=UTC),
+    )
+    db.session.add(rec)
+    db.session.commit()
+    order = place_order(app, [(cream.slug, 1, "product")])
+    html = client.get(f"/staff/orders/{order.id}").get_data(as_text=True)
+    assert "No clinician's recommendation" in html
+    assert 'href="tel:07700900123"' in html  # the phone, as a link
+    db.session.execute(update(Order).where(Order.id == order.id).values(recommendation_id=rec.id))
+    db.session.commit()
+    html = client.get(f"/staff/orders/{order.id}").get_data(as_text=True)
+    assert "Dr Ada Lovel" in html and f"Recommendation {rec.id}, sent 20 Nov 2026" in html
+    assert "Micro-needling" not in html  # the treatment is health data: not for the packing desk
+
+
+def test_packing_slip_lists_each_lot_to_pack_for_whom(client, staff, app, cream):
+    make_lot(cream, 5, lot_number="SLIP-1")
+    balm = make_product(name="Barrier Balm")
+    make_lot(balm, 5, lot_number="SLIP-2")
+    kit = make_kit([(cream, 1), (balm, 1)], name="Calm Kit")
+    order = place_order(app, [(kit.slug, 1, "kit"), (cream.slug, 2, "product")])
+    response = client.get(f"/staff/orders/{order.id}/packing-slip")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert f"Packing slip · order {order.reference}" in html
+    assert "Ada Patient" in html and "07700 900123" in html
+    assert 'Barrier Balm <span class="small">(in Calm Kit)</span>' in html
+    assert "SLIP-1" in html and "SLIP-2" in html and "To pay at the desk: £" in html
+    assert "data-print hidden" in html and "js/print.js" in html
+    assert client.get("/staff/orders/987654/packing-slip").status_code == 404

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from models import AuditEntry, ConsultationRequest, Order, Recommendation, db
+from models import AuditEntry, ConsultationRequest, Order, Recommendation, StockLot, db
 from shop.services import audit, inventory
 from tests.factories import make_kit, make_lot, make_product, make_treatment, make_user
 from tests.staff_helpers import paid_collect_order, place_order
@@ -149,22 +150,68 @@ def test_bad_report_parameters_are_400(client, staff, query):
 
 
 def test_audit_log_lists_filters_and_pages(client, staff):
-    other = make_user(role="admin")
-    product = make_product()
-    lot = make_lot(product, 5)
+    other = make_user(role="admin", name="Alex Admin")
+    product = make_product(name="Umbra SPF50")
+    lot = make_lot(product, 5, lot_number="L24-0917")
     inventory.adjust_lot(lot.id, -1, "damaged", "", staff.id)
     inventory.set_low_stock_threshold(product.id, 3, other.id)
+    adjusted = "Test Staff adjusted"
+    threshold = "Alex Admin set the low-stock threshold of"
     html = client.get("/staff/audit").get_data(as_text=True)
-    assert "stock.adjust.damaged" in html and "product.threshold" in html
+    assert adjusted in html and threshold in html
     mine = client.get("/staff/audit", query_string={"user": staff.email}).get_data(as_text=True)
-    assert "<td>stock.adjust.damaged</td>" in mine and "<td>product.threshold</td>" not in mine
+    assert adjusted in mine and threshold not in mine
     by_action = client.get("/staff/audit", query_string={"action": "product.threshold"})
-    assert "<td>stock.adjust.damaged</td>" not in by_action.get_data(as_text=True)
+    assert adjusted not in by_action.get_data(as_text=True)
     by_type = client.get("/staff/audit", query_string={"target_type": "stock_lot"})
-    assert "<td>product.threshold</td>" not in by_type.get_data(as_text=True)
+    assert threshold not in by_type.get_data(as_text=True)
     tomorrow = (date.today() + timedelta(days=1)).isoformat()
     later = client.get("/staff/audit", query_string={"start": tomorrow}).get_data(as_text=True)
     assert "No entries match" in later
+
+
+def test_audit_entries_read_as_sentences_linking_their_records(client, staff, app):
+    from shop.services import fulfilment
+
+    staff.name = "Sam"
+    db.session.commit()
+    product = make_product(name="Umbra SPF50")
+    expiry = date.today() + timedelta(days=400)
+    inventory.receive_delivery(
+        [inventory.DeliveryLine(product.id, "L24-0917", expiry, 24)],
+        today=date.today(),
+        user_id=staff.id,
+        supplier="Derma Supplies",
+    )
+    lot = db.session.execute(select(StockLot)).scalar_one()
+    inventory.stocktake({lot.id: 20}, user_id=staff.id)
+    order = place_order(app, [(product.slug, 1, "product")])
+    fulfilment.ready_for_collection(order.id, staff.id)
+    fulfilment.collected(order.id, staff.id, desk_method="cash")
+    html = client.get("/staff/audit").get_data(as_text=True)
+    product_link = f'<a href="/staff/stock/{product.id}">Umbra SPF50</a>'
+    assert f"Sam received 24 units of {product_link}, lot L24-0917 from Derma Supplies." in html
+    assert f"Sam counted {product_link} lot L24-0917: 24 → 20, 4 written off." in html
+    order_link = f'<a href="/staff/orders/{order.id}">order {order.reference}</a>'
+    assert f"Sam handed over {order_link}, paid at the desk in cash." in html
+    assert f"Sam told the customer {order_link} is ready to collect." in html
+    assert "{&#34;" not in html and '{"' not in html  # no raw JSON
+
+
+def test_audit_filters_are_kept_across_pages(client, staff, monkeypatch):
+    from shop.services import audit_log
+
+    for number in range(3):
+        audit.record(staff.id, "test.action", "thing", number)
+    db.session.commit()
+    real = audit_log.list_entries
+    monkeypatch.setattr(audit_log, "list_entries", lambda f, page=1: real(f, page, per_page=2))
+    html = client.get(
+        "/staff/audit", query_string={"action": "test.action", "user": staff.email}
+    ).get_data(as_text=True)
+    assert "page 1 of 2" in html
+    next_link = re.search(r'href="(/staff/audit\?[^"]*page=2[^"]*)"', html).group(1)
+    assert "action=test.action" in next_link and "user=" in next_link
 
 
 def test_audit_log_is_append_only(client, staff):
@@ -182,15 +229,22 @@ def test_bad_audit_filters_are_400(client, staff, query):
     assert client.get("/staff/audit", query_string=query).status_code == 400
 
 
-def test_audit_page_queries_stay_constant(client, staff, count_queries):
-    for number in range(3):
-        audit.record(staff.id, "test.action", "thing", number)
-    db.session.commit()
+def test_audit_page_queries_stay_constant(client, staff, app, count_queries):
+    product = make_product()
+    lot = make_lot(product, 500)
+
+    def log_some(count: int) -> None:
+        for number in range(count):
+            inventory.adjust_lot(lot.id, 1, "found", "", staff.id)
+            inventory.set_low_stock_threshold(product.id, number, staff.id)
+            audit.record(staff.id, "order.pack", "order", f"REF{number}")
+            audit.record(staff.id, "test.action", "thing", number)
+        db.session.commit()
+
+    log_some(1)
     with count_queries() as few:
         assert client.get("/staff/audit").status_code == 200
-    for number in range(40):
-        audit.record(staff.id, "test.action", "thing", number)
-    db.session.commit()
+    log_some(15)
     with count_queries() as many:
         assert client.get("/staff/audit").status_code == 200
     assert many.count == few.count
@@ -266,3 +320,18 @@ def test_dashboard_counts_stop_at_the_cap(client, staff, app, monkeypatch):
     assert board.to_pack_count == 3 and len(board.to_pack) == 2
     html = client.get("/staff/").get_data(as_text=True)
     assert '<div class="stat-value">2+</div><div class="stat-label">orders to pick and pack' in html
+
+
+def test_report_date_fields_show_the_range_in_use(client, staff, app):
+    html = client.get("/staff/reports").get_data(as_text=True)
+    end = date.today()
+    start = end - timedelta(days=app.config["REPORT_DEFAULT_DAYS"] - 1)
+    assert f'name="start" type="date" value="{start.isoformat()}"' in html
+    assert f'name="end" type="date" value="{end.isoformat()}"' in html
+    assert f"{app.config['REPORT_DEFAULT_DAYS']} days, the default" in html
+    chosen = end - timedelta(days=10)
+    html = client.get("/staff/reports", query_string={"start": chosen.isoformat()}).get_data(
+        as_text=True
+    )
+    assert f'value="{chosen.isoformat()}"' in html and f'value="{end.isoformat()}"' in html
+    assert f"Showing {chosen:%-d %b %Y} to" in html and "the default" not in html

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from models import AuditEntry, Order, StockLot, StockMovement, StockReceipt, db
 from shop.services import inventory
+from shop.staff.forms import RECEIVE_MAX_LINES
 from tests.checkout_helpers import lot_state
 from tests.factories import make_lot, make_product, make_user
 from tests.staff_helpers import assert_ledger_balances, paid_collect_order, place_order
@@ -85,10 +86,11 @@ def test_receiving_a_delivery_books_every_line_with_a_receipt(client, staff, cre
 
 def test_a_delivery_with_more_lines_than_the_form_takes_is_refused_whole(client, staff, cream):
     line = {"product": cream.id, "expiry_date": FUTURE, "quantity": 1}
-    lines = [{**line, "lot_number": f"L{number}"} for number in range(21)]
+    lines = [{**line, "lot_number": f"L{number}"} for number in range(RECEIVE_MAX_LINES + 1)]
     response = client.post("/staff/stock/receive", data=receive_form(lines))
     assert response.status_code == 422
-    assert "At most 20 rows can be sent at once, and this had 21" in response.get_data(as_text=True)
+    expected = f"At most {RECEIVE_MAX_LINES} rows can be sent at once, and this had 41"
+    assert expected in response.get_data(as_text=True)
     assert lot_count() == 0 and movements() == []
 
 
@@ -540,3 +542,77 @@ def test_stock_list_filters_and_queries_stay_constant(client, staff, count_queri
     html = client.get("/staff/stock", query_string={"q": "item 7"}).get_data(as_text=True)
     assert "Item 7" in html and "Item 8" not in html
     assert client.get("/staff/stock", query_string={"page": "x"}).status_code == 400
+
+
+def test_a_stocktake_says_in_words_what_changed(client, staff, cream):
+    short = make_lot(cream, 10, lot_number="L24-0917")
+    found = make_lot(cream, 3, lot_number="L24-1002")
+    same = make_lot(cream, 6, lot_number="L24-1100")
+    data = {f"count_{short.id}": 8, f"count_{found.id}": 5, f"count_{same.id}": 6}
+    response = client.post("/staff/stock/count", data=data, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "Calm Cream lot L24-0917: 10 → 8, 2 written off" in html
+    assert "Calm Cream lot L24-1002: 3 → 5, 2 found" in html
+    assert "1 lot(s) matched the books" in html
+
+
+def test_a_count_far_from_the_books_is_booked_only_once_confirmed(client, staff, cream, app):
+    lot = make_lot(cream, 24, lot_number="L24-0917")
+    near = make_lot(cream, 10, lot_number="L24-1002")
+    threshold = app.config["STOCKTAKE_CONFIRM_UNITS"]
+    data = {f"count_{lot.id}": 24 - threshold - 1, f"count_{near.id}": 9}
+    response = client.post("/staff/stock/count", data=data)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Nothing was booked yet" in html
+    assert f"Calm Cream lot L24-0917: 24 → {24 - threshold - 1}" in html
+    assert "L24-1002: 10 → 9" not in html  # within the threshold: not asked about
+    assert 'name="confirmed"' in html and f'value="{24 - threshold - 1}"' in html
+    assert lot_state(lot) == (24, 0) and lot_state(near) == (10, 0) and movements("count") == []
+    response = client.post("/staff/stock/count", data={**data, "confirmed": "y"})
+    assert response.status_code == 302
+    assert lot_state(lot) == (24 - threshold - 1, 0) and lot_state(near) == (9, 0)
+    assert_ledger_balances()
+
+
+def test_a_count_within_the_threshold_needs_no_confirmation(client, staff, cream, app):
+    lot = make_lot(cream, 24)
+    count = 24 - app.config["STOCKTAKE_CONFIRM_UNITS"]
+    assert client.post("/staff/stock/count", data={f"count_{lot.id}": count}).status_code == 302
+    assert lot_state(lot) == (count, 0)
+
+
+def test_the_confirmation_tick_takes_only_its_own_value(client, staff, cream):
+    lot = make_lot(cream, 24)
+    data = {f"count_{lot.id}": 2, "confirmed": "yes please"}
+    response = client.post("/staff/stock/count", data=data)
+    assert response.status_code == 422
+    assert "Tick the box or leave it empty" in response.get_data(as_text=True)
+    assert lot_state(lot) == (24, 0) and movements("count") == []
+
+
+def test_add_another_line_keeps_what_was_typed_and_books_nothing(client, staff, cream):
+    typed = [{"product": cream.id, "lot_number": "KEEP-1", "quantity": 4}]
+    typed += [{"lot_number": ""}, {"lot_number": "HALF-2"}]
+    response = client.post("/staff/stock/receive", data=receive_form(typed, add_line="1"))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'value="KEEP-1"' in html and 'value="4"' in html and 'value="HALF-2"' in html
+    assert 'name="lines-3-lot_number"' in html and 'name="lines-4-lot_number"' not in html
+    assert "Nothing was booked" not in html and "Enter the expiry date" not in html
+    assert lot_count() == 0 and movements() == []
+
+
+def test_the_delivery_form_starts_short_and_says_how_many_lines_it_takes(client, staff):
+    html = client.get("/staff/stock/receive").get_data(as_text=True)
+    assert 'name="lines-2-lot_number"' in html and 'name="lines-3-lot_number"' not in html
+    assert f"<caption>Lots delivered (up to {RECEIVE_MAX_LINES} lines)</caption>" in html
+    assert "Add another line" in html
+
+
+def test_add_another_line_stops_at_the_limit(client, staff, cream):
+    lines = [{"lot_number": f"L{n}"} for n in range(RECEIVE_MAX_LINES)]
+    response = client.post("/staff/stock/receive", data=receive_form(lines, add_line="1"))
+    assert response.status_code == 422
+    assert f"at most {RECEIVE_MAX_LINES} lines" in response.get_data(as_text=True)
+    assert lot_count() == 0

@@ -33,6 +33,8 @@ from shop.services.inventory.listings import (
 )
 from shop.services.inventory.movements import (
     STATUSES_THAT_HOLD_STOCK,
+    CountChange,
+    LargeCountDifferences,
     StocktakeError,
     StocktakeResult,
     StrandedReservation,
@@ -75,11 +77,13 @@ __all__ = [
     "STATUSES_THAT_HOLD_STOCK",
     "STOCK_CSV_COLUMNS",
     "Availability",
+    "CountChange",
     "CsvImportError",
     "CsvProblem",
     "DeliveryError",
     "DeliveryLine",
     "DeliveryPreview",
+    "LargeCountDifferences",
     "LedgerEntry",
     "LineProblem",
     "PreviewLine",

@@ -6,7 +6,7 @@ always equals the sum of the lot's movements, and reserved never exceeds on hand
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, select
@@ -217,11 +217,35 @@ def adjust_lot(
 
 
 @dataclass(frozen=True)
+class CountChange:
+    """One lot whose count differs from the books: what the books said and what was counted."""
+
+    lot_id: int
+    product_name: str
+    lot_number: str
+    booked: int
+    counted: int
+
+    @property
+    def difference(self) -> int:
+        """Units found (positive) or missing (negative)."""
+        return self.counted - self.booked
+
+    def describe(self) -> str:
+        """Say the change in words: "Umbra SPF50 lot L24-0917: 24 → 20, 4 written off"."""
+        moved = (
+            f"{self.difference} found" if self.difference > 0 else f"{-self.difference} written off"
+        )
+        return f"{self.product_name} lot {self.lot_number}: {self.booked} → {self.counted}, {moved}"
+
+
+@dataclass(frozen=True)
 class StocktakeResult:
-    """What a stocktake booked: the count movements, and how many lots matched already."""
+    """What a stocktake booked: the count movements, each change, and how many lots matched."""
 
     movements: list[StockMovement]
     unchanged: int
+    changes: list[CountChange] = field(default_factory=list)
 
 
 class StocktakeError(StockError):
@@ -232,12 +256,30 @@ class StocktakeError(StockError):
         super().__init__("; ".join(problems.values()))
 
 
+class LargeCountDifferences(StockError):
+    """Some counts differ from the books by more than the threshold; nothing was booked.
+
+    Staff confirm them (after a recount) and submit again.
+    """
+
+    def __init__(self, changes: list[CountChange], threshold: int) -> None:
+        self.changes = changes
+        self.threshold = threshold
+        super().__init__("; ".join(change.describe() for change in changes))
+
+
 def stocktake(
-    counts: dict[int, int], *, user_id: int | None = None, note: str = ""
+    counts: dict[int, int],
+    *,
+    user_id: int | None = None,
+    note: str = "",
+    confirm_over: int | None = None,
 ) -> StocktakeResult:
     """Book counted quantities for many lots: a count movement for each difference; commits.
 
     All or nothing: if a count is below what orders hold, or a lot is unknown, nothing is booked.
+    With `confirm_over`, a count more than that many units away from the books (read under
+    the same lock the booking uses) raises LargeCountDifferences and books nothing.
     """
     problems: dict[int, str] = {}
     for lot_id, counted in counts.items():
@@ -252,14 +294,30 @@ def stocktake(
         missing = set(counts) - {lot.id for lot in lots}
         for lot_id in sorted(missing):
             problems[lot_id] = f"Lot {lot_id} does not exist."
+        names = dict(
+            db.session.execute(
+                select(Product.id, Product.name).where(
+                    Product.id.in_({lot.product_id for lot in lots})
+                )
+            ).all()
+        )
+        changes = [
+            CountChange(
+                lot.id, names[lot.product_id], lot.lot_number, lot.quantity_on_hand, counts[lot.id]
+            )
+            for lot in lots
+            if counts[lot.id] != lot.quantity_on_hand
+        ]
+        if confirm_over is not None:
+            large = [change for change in changes if abs(change.difference) > confirm_over]
+            if large:
+                raise LargeCountDifferences(large, confirm_over)
         movements: list[StockMovement] = []
-        unchanged = 0
-        for lot in lots:
-            counted = counts[lot.id]
-            seen = lot.quantity_on_hand
-            if counted == seen:
-                unchanged += 1
-                continue
+        unchanged = len(lots) - len(changes)
+        by_lot = {lot.id: lot for lot in lots}
+        for change in changes:
+            lot = by_lot[change.lot_id]
+            counted, seen = change.counted, change.booked
             if not _set_on_hand(lot.id, seen, counted):
                 db.session.refresh(lot)
                 if lot.quantity_reserved > counted:
@@ -293,7 +351,7 @@ def stocktake(
             )
         if problems:
             raise StocktakeError(problems)
-    return StocktakeResult(movements=movements, unchanged=unchanged)
+    return StocktakeResult(movements=movements, unchanged=unchanged, changes=changes)
 
 
 @dataclass(frozen=True)

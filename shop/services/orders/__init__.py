@@ -7,6 +7,8 @@ move after placing) and queries (reading orders).
 
 from shop.services.orders.lifecycle import (
     CARD_EXPIRY_GRACE,
+    DESK_PAYMENT_LABELS,
+    DESK_PAYMENT_PHRASES,
     cancel_order,
     expire_order,
     expire_stale_orders,
@@ -49,6 +51,8 @@ from shop.services.orders.stock import InsufficientStock, commit_order_stock, re
 
 __all__ = [
     "CARD_EXPIRY_GRACE",
+    "DESK_PAYMENT_LABELS",
+    "DESK_PAYMENT_PHRASES",
     "MIN_CHECKOUT_MINUTES",
     "ORDER_STATUS_LABELS",
     "REFUNDABLE_STATUSES",

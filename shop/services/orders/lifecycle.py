@@ -23,6 +23,11 @@ from shop.services.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 
+# How money taken at the clinic desk is named on the order page, in emails and the audit log.
+DESK_PAYMENT_LABELS = {"card": "Card at the desk", "cash": "Cash"}
+# ... and how it reads inside a sentence ("paid at the clinic desk by card").
+DESK_PAYMENT_PHRASES = {"card": "by card", "cash": "in cash"}
+
 # Card sessions may complete a moment before they expire; keep their stock a little longer.
 CARD_EXPIRY_GRACE = timedelta(minutes=10)
 
@@ -103,26 +108,48 @@ def _settle_payment(
 
 
 def mark_ready_for_collection(order_id: int, *, user_id: int | None = None) -> None:
-    """Say a paid click-and-collect order is packed and waiting at the clinic; commits."""
+    """Say a click-and-collect order is packed and waiting at the clinic; commits.
+
+    A paid order moves to ready_for_collection. A pay-at-clinic order stays awaiting payment
+    (the money is taken when it is collected) and only records when it was made ready; both
+    are one conditional UPDATE, so doing it twice, or twice at once, is refused.
+    """
 
     def work() -> None:
         order = get_order(order_id)
-
-        def collect_only() -> None:
-            if order.fulfilment != "collect":
-                raise IllegalTransition("Only click-and-collect orders can be ready to collect.")
-
+        if order.fulfilment != "collect":
+            raise IllegalTransition("Only click-and-collect orders can be ready to collect.")
+        now = clock.utc_now()
+        if order.payment_method == "clinic" and current_status(order_id) == "pending_payment":
+            _make_unpaid_order_ready(order_id, now, user_id)
+            return
         transition(
             order_id,
             "make_ready",
             note="Ready to collect",
             user_id=user_id,
-            values={"packed_at": clock.utc_now()},
-            check=collect_only,
+            values={"packed_at": now, "ready_at": now},
         )
 
     with unit_of_work():
         work()
+
+
+def _make_unpaid_order_ready(order_id: int, now: datetime, user_id: int | None) -> None:
+    """Record that an unpaid pay-at-clinic order is ready (its status stays pending_payment)."""
+    table = Order.__table__
+    result = db.session.execute(
+        update(table)
+        .where(
+            table.c.id == order_id,
+            table.c.status == "pending_payment",
+            table.c.ready_at.is_(None),
+        )
+        .values(ready_at=now, packed_at=now, updated_at=now)
+    )
+    if result.rowcount != 1:
+        raise IllegalTransition("This order is already ready to collect; the customer was told.")
+    record_event(order_id, None, None, "Ready to collect; to be paid at the desk", user_id)
 
 
 def mark_shipped(order_id: int, tracking: str = "", *, user_id: int | None = None) -> None:
@@ -162,11 +189,14 @@ def mark_delivered(order_id: int, *, user_id: int | None = None) -> None:
         )
 
 
-def mark_collected(order_id: int, *, user_id: int | None = None) -> None:
+def mark_collected(
+    order_id: int, *, user_id: int | None = None, desk_method: str | None = None
+) -> None:
     """The patient collected the order at the clinic; commits the stock and completes it.
 
-    For pay-at-clinic orders still awaiting payment this also records the payment taken
-    at the desk.
+    For pay-at-clinic orders still awaiting payment this also books the payment taken at the
+    desk, which needs `desk_method` ("card" or "cash"). The order row is locked and moved with
+    one conditional UPDATE, so of two staff confirming at once only one books the payment.
     """
 
     def work() -> None:
@@ -193,11 +223,17 @@ def mark_collected(order_id: int, *, user_id: int | None = None) -> None:
             check=collect_only,
         )
         if previous == "pending_payment":
+            if desk_method not in DESK_PAYMENT_LABELS:
+                raise OrderError("Choose how the customer paid: card at the desk or cash.")
             db.session.execute(
                 update(Order.__table__).where(Order.__table__.c.id == order_id).values(paid_at=now)
             )
             _settle_payment(order_id, "succeeded")
-            record_event(order_id, None, None, "Paid at the clinic desk", user_id)
+            payment = latest_payment(order_id)
+            if payment is not None:
+                payment.desk_method = desk_method
+            phrase = DESK_PAYMENT_PHRASES[desk_method]
+            record_event(order_id, None, None, f"Paid at the clinic desk {phrase}", user_id)
         commit_held(order_id, order.reference, user_id)
 
     with unit_of_work():
