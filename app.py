@@ -47,7 +47,6 @@ NAV_LINKS = (
     ("storefront.kits", "Kits"),
     ("storefront.products", "Products"),
     ("consultation.request_form", "Free consultation"),
-    ("basket.view", "Basket"),
 )
 
 
