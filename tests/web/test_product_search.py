@@ -5,7 +5,9 @@ Runs on SQLite (FTS5) and, with TEST_DATABASE_URL, on PostgreSQL (tsvector with 
 
 from __future__ import annotations
 
+import random
 import re
+import string
 
 import pytest
 from sqlalchemy import func, select
@@ -186,6 +188,16 @@ def test_quotes_operators_and_sql_are_only_words(client, shelf, text):
     html = page.get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html
     assert db.session.scalar(select(func.count()).select_from(Product)) == len(shelf)
+
+
+def test_whatever_is_typed_gets_a_page_never_an_error(client, shelf):
+    """Random text from punctuation, operators and several scripts (a fixed seed)."""
+    rng = random.Random(15)
+    alphabet = string.printable + "éßŝ日本語العربية😀１２ǅ\u0301\u200b'\"*^:()&|!<>~"
+    for _ in range(150):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 60)))
+        status = client.get("/products", query_string={"q": text}).status_code
+        assert status in (200, 400), (status, text)
 
 
 def test_operator_words_are_searched_as_words(client, shelf):
