@@ -21,8 +21,8 @@ from shop.services.pagination import Page, paginate
 from shop.services.product_search import Search, matching
 
 # The shelf order of the default sort: what a patient needs in the days after a treatment
-# first (sun protection, then a gentle cleanser, a moisturiser and a barrier balm, which every
-# protocol asks for), then what helps with particular recoveries, and make-up and accessories,
+# first (sun protection, then a gentle cleanser, a moisturiser and a barrier balm, which most
+# protocols ask for), then what helps with particular recoveries, and make-up and accessories,
 # which are for later, last. Best sellers would put whatever sold most last month first, which
 # on a clinic's shop is often make-up; this order is the clinic's advice and needs no sales data.
 AFTERCARE_SHELF = (
