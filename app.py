@@ -71,7 +71,6 @@ NAV_LINKS = (
     ("storefront.kits", "Kits"),
     ("storefront.products", "Products"),
     ("consultation.request_form", "Free consultation"),
-    ("basket.view", "Basket"),
 )
 
 

@@ -48,7 +48,7 @@ from models import (
 )
 from models.catalogue import kit_treatments
 from shop.aftercare.vocabulary import CONCERNS, SKIN_TYPES
-from shop.services import shared_cache
+from shop.services import product_search, shared_cache
 
 # Pages whose time must not grow with the shop, as (label, path); {today} is filled in.
 STOREFRONT = (
@@ -136,6 +136,8 @@ def grow_catalogue(products: int, kits: int, rng: random.Random) -> list[int]:
             for k in range(2)
         ],
     )
+    # Bulk inserts pass no flush, so the products' search rows are written here.
+    product_search.refresh(db.session.connection(), ids)
     expiry = date.today() + timedelta(days=500)
     _insert(
         StockLot,

@@ -83,6 +83,10 @@ def run_migrations_online():
                 logger.info("No changes in schema detected.")
 
     conf_args = current_app.extensions["migrate"].configure_args
+    # SQLite's full-text index is an FTS5 table the migrations make; no model describes it.
+    from models.catalogue import described_by_models
+
+    conf_args.setdefault("include_name", described_by_models)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -19,8 +19,14 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    cast,
+    event,
+    func,
+    literal,
 )
+from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.schema import DDL
 
 from models.base import db, sql_in, utcnow
 from models.vocabulary import CATEGORIES, KIT_PRICE_RULES, SKIN_TYPES, UV_FILTERS
@@ -238,3 +244,101 @@ class KitItem(db.Model):
 
     kit: Mapped[Kit] = relationship(back_populates="items")
     product: Mapped[Product] = relationship()
+
+
+class ProductSearch(db.Model):
+    """The words a product is found by: its name, brand, category and key attributes.
+
+    One row per product, written with the product (shop/services/product_search.py). The
+    database indexes it with its own full-text search: on PostgreSQL a GIN index over the
+    weighted tsvector of the four columns, on SQLite the FTS5 table below, which triggers keep
+    in step with this table.
+    """
+
+    __tablename__ = "product_search"
+
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("product.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(Text, default="")
+    brand: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(Text, default="")
+    attributes: Mapped[str] = mapped_column(Text, default="")
+
+
+# The columns in order of weight: a word in the name counts most, one in the attributes least.
+SEARCH_COLUMNS = ("name", "brand", "category", "attributes")
+SEARCH_WEIGHTS = ("A", "B", "C", "D")
+
+
+def search_config():
+    """Return PostgreSQL's text search configuration of the shop: English, with stemming."""
+    return cast(literal("english", literal_execute=True), REGCONFIG)
+
+
+def product_search_vector(table=None):
+    """Return PostgreSQL's weighted tsvector of a product's search row (the GIN index's key).
+
+    Queries must use this very expression for PostgreSQL to answer them from the index.
+    """
+    table = ProductSearch.__table__ if table is None else table
+    # Constants written into the SQL, not sent as parameters: a prepared statement's generic
+    # plan can only use the index when its expression has the index's very constants.
+    english = search_config()
+    vector = None
+    for column, weight in zip(SEARCH_COLUMNS, SEARCH_WEIGHTS, strict=True):
+        part = func.setweight(
+            func.to_tsvector(english, table.c[column]),
+            literal(weight, literal_execute=True),
+        )
+        vector = part if vector is None else vector.op("||")(part)
+    return vector
+
+
+Index("ix_product_search_vector", product_search_vector(), postgresql_using="gin").ddl_if(
+    dialect="postgresql"
+)
+
+# SQLite's full-text index of product_search: an FTS5 table reading its text from that table
+# (external content), so the words are stored once; porter stemming lets "moisturisers" find
+# "moisturiser". FTS5 keeps shadow tables named after it, so the schema check skips every table
+# whose name starts with SQLITE_SEARCH_TABLE.
+SQLITE_SEARCH_TABLE = "product_search_fts"
+_FTS_COLUMNS = ", ".join(SEARCH_COLUMNS)
+_NEW = ", ".join(f"new.{column}" for column in SEARCH_COLUMNS)
+_OLD = ", ".join(f"old.{column}" for column in SEARCH_COLUMNS)
+_FORGET_OLD = (
+    f"INSERT INTO {SQLITE_SEARCH_TABLE}({SQLITE_SEARCH_TABLE}, rowid, {_FTS_COLUMNS}) "
+    f"VALUES ('delete', old.product_id, {_OLD});"
+)
+_ADD_NEW = (
+    f"INSERT INTO {SQLITE_SEARCH_TABLE}(rowid, {_FTS_COLUMNS}) VALUES (new.product_id, {_NEW});"
+)
+SQLITE_SEARCH_DDL = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {SQLITE_SEARCH_TABLE} USING fts5({_FTS_COLUMNS}, "
+    "content='product_search', content_rowid='product_id', "
+    "tokenize='porter unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER IF NOT EXISTS product_search_added AFTER INSERT ON product_search "
+    f"BEGIN {_ADD_NEW} END",
+    "CREATE TRIGGER IF NOT EXISTS product_search_removed AFTER DELETE ON product_search "
+    f"BEGIN {_FORGET_OLD} END",
+    "CREATE TRIGGER IF NOT EXISTS product_search_changed AFTER UPDATE ON product_search "
+    f"BEGIN {_FORGET_OLD} {_ADD_NEW} END",
+)
+SQLITE_SEARCH_DROP = f"DROP TABLE IF EXISTS {SQLITE_SEARCH_TABLE}"
+
+
+def described_by_models(name: str | None, type_: str, _parents: dict) -> bool:
+    """Alembic's include_name: skip SQLite's FTS5 table and its shadow tables (no model)."""
+    return not (type_ == "table" and (name or "").startswith(SQLITE_SEARCH_TABLE))
+
+
+# create_all and drop_all (tests, the browser tests' shop) build and remove it with the table;
+# the migration runs the same statements.
+for _statement in SQLITE_SEARCH_DDL:
+    event.listen(
+        ProductSearch.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite")
+    )
+event.listen(
+    ProductSearch.__table__, "before_drop", DDL(SQLITE_SEARCH_DROP).execute_if(dialect="sqlite")
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, select
 from sqlalchemy.orm import selectinload
 
 from models import Kit, KitItem, Product, ProductSkinType, Treatment, db
@@ -18,8 +18,35 @@ from shop.services.inventory import (
     sellable_by_product,
 )
 from shop.services.pagination import Page, paginate
+from shop.services.product_search import Search, matching
 
+# The shelf order of the default sort: what a patient needs in the days after a treatment
+# first (sun protection, then a gentle cleanser, a moisturiser and a barrier balm, which most
+# protocols ask for), then what helps with particular recoveries, and make-up and accessories,
+# which are for later, last. Best sellers would put whatever sold most last month first, which
+# on a clinic's shop is often make-up; this order is the clinic's advice and needs no sales data.
+AFTERCARE_SHELF = (
+    "sunscreen",
+    "cleanser",
+    "moisturiser",
+    "balm",
+    "ointment",
+    "serum",
+    "mist",
+    "compress",
+    "sheet-mask",
+    "bruise-cream",
+    "accessory",
+    "makeup",
+)
+_SHELF_POSITION = case(
+    {category: position for position, category in enumerate(AFTERCARE_SHELF)},
+    value=Product.category,
+    else_=len(AFTERCARE_SHELF),
+)
+RECOMMENDED_SORT = "recommended"
 PRODUCT_SORTS = {
+    RECOMMENDED_SORT: (_SHELF_POSITION.asc(), Product.name.asc(), Product.id.asc()),
     "name": (Product.name.asc(), Product.id.asc()),
     "price-asc": (Product.price_pence.asc(), Product.name.asc(), Product.id.asc()),
     "price-desc": (Product.price_pence.desc(), Product.name.asc(), Product.id.asc()),
@@ -34,7 +61,9 @@ class ProductFilters:
     min_spf: int | None = None
     fragrance_free: bool = False
     skin_type: str | None = None
-    sort: str = "name"
+    sort: str = RECOMMENDED_SORT
+    # Words the products must match; with the recommended sort, the best match comes first.
+    search: Search | None = None
 
 
 @dataclass(frozen=True)
@@ -107,11 +136,16 @@ def _filtered_products(filters: ProductFilters) -> Select:
 def list_products(filters: ProductFilters, page: int, per_page: int, today: date) -> Page:
     """Return one page of active products matching `filters`, with availability.
 
-    Three queries whatever the page size: the count, the page, and the stock of its products.
+    Three queries whatever the page size: the count, the page, and the stock of its products
+    (a search joins the full-text index into the first two).
     """
-    query = _filtered_products(filters).order_by(
-        *PRODUCT_SORTS.get(filters.sort, PRODUCT_SORTS["name"])
-    )
+    query = _filtered_products(filters)
+    order = PRODUCT_SORTS.get(filters.sort, PRODUCT_SORTS[RECOMMENDED_SORT])
+    if filters.search is not None:
+        query, best_first = matching(query, filters.search, db.session.get_bind().dialect.name)
+        if filters.sort == RECOMMENDED_SORT:
+            order = (best_first, *order)
+    query = query.order_by(*order)
 
     def cards(products: list[Product]) -> list[ProductCard]:
         sellable = sellable_by_product((product.id for product in products), today)

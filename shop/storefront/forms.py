@@ -1,14 +1,22 @@
-"""Forms of the storefront: the catalogue filter read from the query string."""
+"""Forms of the storefront: the catalogue search and filters read from the query string."""
 
-from wtforms import Form, IntegerField, SelectField
+from wtforms import Form, IntegerField, SearchField, SelectField
 from wtforms.validators import NumberRange, Optional
 
 from shop.forms import CheckboxField, select_choices
 from shop.labels import CATEGORY_LABELS, SKIN_TYPE_LABELS
+from shop.services.catalogue import RECOMMENDED_SORT
+from shop.services.product_search import MAX_SEARCH_LENGTH
 
 
 class ProductFilterForm(Form):
-    """Catalogue filters; a GET form, so no CSRF token, and bad values are dropped, not fatal."""
+    """Catalogue search and filters; a GET form, so no CSRF token.
+
+    A bad filter value is dropped, not fatal; the search words are read, and refused when
+    unusable, by the search service (shop.services.product_search.read_search).
+    """
+
+    q = SearchField("Search products", render_kw={"maxlength": MAX_SEARCH_LENGTH})
 
     category = SelectField(
         "Category",
@@ -30,12 +38,13 @@ class ProductFilterForm(Form):
         "Sort by",
         choices=select_choices(
             [
+                (RECOMMENDED_SORT, "Recommended"),
                 ("name", "Name"),
                 ("price-asc", "Price, low to high"),
                 ("price-desc", "Price, high to low"),
             ]
         ),
-        default="name",
+        default=RECOMMENDED_SORT,
     )
     page = IntegerField(
         "Page",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, make_response, render_template, request
+from werkzeug.datastructures import MultiDict
 
 from shop import clock, shared_pages
 from shop.basket.session import visitor_plan_token
 from shop.security import keep_private
-from shop.services import catalogue, kit_fit, orders, plans
-from shop.services.catalogue import ProductFilters
+from shop.services import catalogue, kit_fit, orders, plans, product_search
+from shop.services.catalogue import RECOMMENDED_SORT, ProductFilters
+from shop.services.pagination import Page
 from shop.storefront.forms import ProductFilterForm
 
 blueprint = Blueprint("storefront", __name__)
@@ -35,46 +37,93 @@ def home():
 
 # The query parameters the catalogue listens to; any other is ignored, as before.
 FILTER_FIELDS = frozenset(ProductFilterForm().data)
+# The filters a "remove the filters" link drops (the search words and the sort stay).
+NARROWING_FIELDS = ("category", "spf", "skin_type", "fragrance_free")
 
 
 @blueprint.get("/products")
 def products():
-    """List active products with filters, sorting and pagination; bad values are ignored."""
+    """List active products, searched, filtered, sorted and a page at a time.
+
+    Bad filter values are ignored with a message; a search the shop cannot use (too long,
+    no word in it) is refused with a 400 and says why. A search page depends on whatever was
+    typed, so it is rendered for this request alone and never enters the shared page cache.
+    """
     sent = {k: v for k, v in request.args.items() if k in FILTER_FIELDS}
-    per_page = current_app.config["PRODUCTS_PER_PAGE"]
-
-    def context():
-        form = ProductFilterForm(request.args)
-        problems: list[str] = []
-        if not form.validate():
-            for field_name, errors in form.errors.items():
-                field = form[field_name]
-                problems.append(f"{field.label.text}: {errors[0]} We ignored that value.")
-                field.data = field.default
-        filters = ProductFilters(
-            category=form.category.data or None,
-            min_spf=int(form.spf.data) if form.spf.data else None,
-            fragrance_free=bool(form.fragrance_free.data),
-            skin_type=form.skin_type.data or None,
-            sort=form.sort.data or "name",
-        )
-        listing = catalogue.list_products(
-            filters, page=form.page.data or 1, per_page=per_page, today=clock.today()
-        )
-        shown = {
-            "form": form,
-            "listing": listing,
-            "problems": problems,
-            "query_args": {k: v for k, v in sent.items() if k != "page"},
-        }
-        # A page that echoes values we refused is this request's alone; so is a page past
-        # the end, which shows the last one and is not worth an entry of its own.
-        mine = problems or listing.page != (form.page.data or 1)
-        return shared_pages.Personal(shown) if mine else shown
-
+    typed = sent.pop("q", "")
+    try:
+        search = product_search.read_search(typed)
+    except product_search.UnusableSearch as refusal:
+        return render_template(
+            "storefront/products.html", **_products_context(sent, None, str(refusal))
+        ), 400
+    if search is not None:
+        return render_template("storefront/products.html", **_products_context(sent, search))
     return shared_pages.render(
-        "storefront/products.html", "products", (tuple(sorted(sent.items())), per_page), context
+        "storefront/products.html",
+        "products",
+        (tuple(sorted(sent.items())), current_app.config["PRODUCTS_PER_PAGE"]),
+        lambda: _shared_products_context(sent),
     )
+
+
+def _shared_products_context(sent: dict[str, str]):
+    """The catalogue page's context, wrapped as Personal when it must not be shared."""
+    shown = _products_context(sent, None)
+    # A page that echoes values we refused is this request's alone; so is a page past
+    # the end, which shows the last one and is not worth an entry of its own.
+    mine = shown["problems"] or shown["listing"].page != (shown["form"].page.data or 1)
+    return shared_pages.Personal(shown) if mine else shown
+
+
+def _products_context(
+    sent: dict[str, str], search: product_search.Search | None, refusal: str | None = None
+) -> dict:
+    """Build what the product list shows for these filters and this search (or its refusal)."""
+    form = ProductFilterForm(MultiDict(sent))
+    form.q.data = search.text if search else ""
+    problems: list[str] = []
+    if not form.validate():
+        for field_name, errors in form.errors.items():
+            field = form[field_name]
+            problems.append(f"{field.label.text}: {errors[0]} We ignored that value.")
+            field.data = field.default
+    filters = ProductFilters(
+        category=form.category.data or None,
+        min_spf=int(form.spf.data) if form.spf.data else None,
+        fragrance_free=bool(form.fragrance_free.data),
+        skin_type=form.skin_type.data or None,
+        sort=form.sort.data or RECOMMENDED_SORT,
+        search=search,
+    )
+    per_page = current_app.config["PRODUCTS_PER_PAGE"]
+    today = clock.today()
+    if refusal is None:
+        listing = catalogue.list_products(
+            filters, page=form.page.data or 1, per_page=per_page, today=today
+        )
+    else:
+        listing = Page(items=[], page=1, per_page=per_page, total=0)
+    kept = {k: v for k, v in sent.items() if k != "page"}
+    if search:
+        kept["q"] = search.text
+    narrowed = any(form[name].data for name in NARROWING_FIELDS)
+    return {
+        "form": form,
+        "listing": listing,
+        "problems": problems,
+        "refusal": refusal,
+        "search": search,
+        "query_args": kept,
+        "narrowed": narrowed,
+        "without_filters": {k: v for k, v in kept.items() if k not in NARROWING_FIELDS},
+        # Nothing to show: offer the clinic's featured kits instead of a blank page.
+        "suggested_kits": []
+        if listing.items
+        else catalogue.list_kits(
+            today, featured_only=True, limit=current_app.config["FEATURED_KITS"]
+        ),
+    }
 
 
 @blueprint.get("/products/<slug>")

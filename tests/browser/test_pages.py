@@ -41,7 +41,7 @@ def test_kit_finder_leads_to_a_plan_with_today_highlighted(live_server, page):
     for radio in page.locator("input[type=radio][value=no]").all():
         radio.check()
     page.check("input[name=screening_isotretinoin_recent][value=never]")
-    page.click("button[type=submit]")
+    page.click("main form button[type=submit]")
     assert page.locator("h1").inner_text().startswith("Micro-needling on")
     assert page.locator("[aria-current=date]").count() == 1
     assert "Today" in page.locator("[aria-current=date]").inner_text()
@@ -53,7 +53,7 @@ def test_kit_finder_leads_to_a_plan_with_today_highlighted(live_server, page):
 
 def test_kit_finder_shows_errors_next_to_unanswered_questions(live_server, page):
     page.goto(live_server + "/kit-finder")
-    page.click("button[type=submit]")
+    page.click("main form button[type=submit]")
     assert page.locator(".alert-danger").count() == 1
     assert page.locator("text=Choose your treatment.").count() >= 1
     assert serious_violations(page) == []

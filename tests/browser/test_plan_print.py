@@ -17,7 +17,7 @@ def _open_plan(page, live_server, treatment: str, days_ago: int) -> None:
     for radio in page.locator("input[type=radio][value=no]").all():
         radio.check()
     page.check("input[name=screening_isotretinoin_recent][value=never]")
-    page.click("button[type=submit]")
+    page.click("main form button[type=submit]")
     assert page.url.startswith(live_server + "/plans/")
 
 
