@@ -5,38 +5,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.browser.accessibility import serious_violations
+from tests.browser.conftest import looks_right, sign_in
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "Browser-demo-2026"
-WIDTHS = (390, 1366)
-
-
-@pytest.fixture(params=WIDTHS, ids=lambda width: f"{width}px")
-def screen(request, browser):
-    """A page at a phone's or a laptop's width that records console errors."""
-    context = browser.new_context(viewport={"width": request.param, "height": 900})
-    page = context.new_page()
-    page.console_problems = []
-    page.on(
-        "console",
-        lambda message: (
-            page.console_problems.append(message.text) if message.type == "error" else None
-        ),
-    )
-    yield page
-    context.close()
-
-
-def _looks_right(page) -> None:
-    """No sideways scroll, no console error, nothing axe calls serious."""
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, (page.url, overflow)
-    assert page.console_problems == [], page.console_problems
-    assert serious_violations(page) == [], page.url
 
 
 def _plan_from_the_kit_finder(page, live_server) -> str:
@@ -50,14 +21,6 @@ def _plan_from_the_kit_finder(page, live_server) -> str:
     page.wait_for_load_state()
     assert "/plans/" in page.url
     return page.url
-
-
-def _sign_in(page, live_server, email) -> None:
-    page.goto(live_server + "/account/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_load_state()
 
 
 def _send_concern(page) -> None:
@@ -77,7 +40,7 @@ def test_a_patient_follows_the_plan_asks_for_reminders_and_reports_a_red_flag(li
     plan_url = _plan_from_the_kit_finder(page, live_server)
     first = page.locator("main .plan-today")
     assert first.is_visible() and first.locator("h2").inner_text().startswith("Today: Day 3")
-    _looks_right(page)
+    looks_right(page)
 
     page.fill("#reminder-email", "journey@example.com")
     page.check("#reminder-consent")
@@ -89,7 +52,7 @@ def test_a_patient_follows_the_plan_asks_for_reminders_and_reports_a_red_flag(li
     page.click("main .plan-tools >> text=Report a concern")
     page.wait_for_load_state()
     assert page.url.endswith("/concern")
-    _looks_right(page)
+    looks_right(page)
     alert = page.locator("[data-concern-alert]").first
     assert not alert.is_visible()
     page.check("text=Pus, yellow crusts or a bad smell from the treated skin")
@@ -97,12 +60,12 @@ def test_a_patient_follows_the_plan_asks_for_reminders_and_reports_a_red_flag(li
     _send_concern(page)
     top = page.locator("main [data-concern-alert]").first
     assert top.is_visible() and "Call the clinic now" in top.inner_text()
-    _looks_right(page)
+    looks_right(page)
 
 
 def test_a_signed_in_patient_keeps_the_plan_and_reads_it_in_full(live_server, screen):
     page = screen
-    _sign_in(page, live_server, "patient@clinic.example")
+    sign_in(page, live_server, "patient@clinic.example")
     _plan_from_the_kit_finder(page, live_server)
     page.check("#save-plan-consent")
     page.click("text=Save this plan")
@@ -110,7 +73,7 @@ def test_a_signed_in_patient_keeps_the_plan_and_reads_it_in_full(live_server, sc
     assert "/account/plans/" in page.url
     assert page.locator("main .plan-today").is_visible()
     assert page.locator("text=Buy again").count() >= 1
-    _looks_right(page)
+    looks_right(page)
 
 
 def test_the_clinician_sees_a_reported_concern_in_the_list_and_opens_it(live_server, screen):
@@ -119,11 +82,11 @@ def test_the_clinician_sees_a_reported_concern_in_the_list_and_opens_it(live_ser
     page.click("main .plan-tools >> text=Report a concern")
     page.check("text=Dryness, tightness, flaking or peeling")
     _send_concern(page)
-    _sign_in(page, live_server, "clinician@clinic.example")
+    sign_in(page, live_server, "clinician@clinic.example")
     response = page.goto(live_server + "/clinic/concerns")
     assert response.status == 200 and page.url.endswith("/clinic/concerns")
-    _looks_right(page)
+    looks_right(page)
     page.locator("main a", has_text="Journey Patient").first.click()
     page.wait_for_load_state()
     assert "Yellow crust on the left cheek" in page.locator("main").inner_text()
-    _looks_right(page)
+    looks_right(page)

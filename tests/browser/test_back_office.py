@@ -3,56 +3,13 @@ the collection flow of a pay-at-clinic order, the folding menu and the delivery 
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 
-from tests.browser.accessibility import serious_violations
+from tests.browser.conftest import looks_right, sign_in
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "Browser-demo-2026"
-WIDTHS = (390, 1366)
-# Set to a folder to keep a screenshot of every page the tests look at.
-SCREENSHOTS = os.environ.get("SCREENSHOT_DIR", "")
-
-
-@pytest.fixture(params=WIDTHS, ids=lambda width: f"{width}px")
-def screen(request, browser):
-    """A page at a phone's or a laptop's width that records console errors."""
-    context = browser.new_context(viewport={"width": request.param, "height": 900})
-    page = context.new_page()
-    page.width = request.param
-    page.console_problems = []
-    page.on(
-        "console",
-        lambda message: (
-            page.console_problems.append(message.text) if message.type == "error" else None
-        ),
-    )
-    yield page
-    context.close()
-
-
-def _looks_right(page, name: str) -> None:
-    """No sideways scroll, no console error, nothing axe calls serious; keep a screenshot."""
-    if SCREENSHOTS:
-        page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}-{page.width}.png"), full_page=True)
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, (page.url, overflow)
-    assert page.console_problems == [], page.console_problems
-    assert serious_violations(page) == [], page.url
-
-
-def _sign_in(page, live_server, email: str) -> None:
-    page.goto(live_server + "/account/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_load_state()
 
 
 def _reserve_for_collection(page, live_server) -> str:
@@ -87,10 +44,10 @@ def test_a_reserved_order_is_made_ready_then_collected_and_paid(live_server, scr
     page = screen
     reference = _reserve_for_collection(page, live_server)
     page.context.clear_cookies()
-    _sign_in(page, live_server, "staff@clinic.example")
+    sign_in(page, live_server, "staff@clinic.example")
     _open_staff_order(page, live_server, reference)
     assert "07700 900123" in page.inner_text("main")
-    _looks_right(page, "order-reserved")
+    looks_right(page, "order-reserved")
     page.get_by_role("button", name="Ready for collection: email the customer").click()
     page.wait_for_load_state()
     assert "the customer has been emailed" in page.inner_text("main")
@@ -99,7 +56,7 @@ def test_a_reserved_order_is_made_ready_then_collected_and_paid(live_server, scr
     page.get_by_role("button", name="Collected and paid…").click()
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "Confirm: collected and paid"
-    _looks_right(page, "order-confirm-collection")
+    looks_right(page, "order-confirm-collection")
     page.get_by_role(
         "button", name=re.compile(r"^Confirm: £[\d.]+ paid in cash and collected$")
     ).click()
@@ -107,11 +64,11 @@ def test_a_reserved_order_is_made_ready_then_collected_and_paid(live_server, scr
     main = page.inner_text("main")
     assert "Collected and paid:" in main and "in cash booked" in main
     assert "Completed" in page.locator("h1").inner_text()
-    _looks_right(page, "order-collected")
+    looks_right(page, "order-collected")
     page.get_by_role("link", name="Packing slip").click()
     page.wait_for_load_state()
     assert page.get_by_role("button", name="Print the packing slip").is_visible()
-    _looks_right(page, "packing-slip")
+    looks_right(page, "packing-slip")
 
 
 @pytest.mark.parametrize(
@@ -119,23 +76,23 @@ def test_a_reserved_order_is_made_ready_then_collected_and_paid(live_server, scr
     ["/staff/", "/staff/reports", "/staff/audit", "/staff/stock/count", "/staff/stock/receive"],
 )
 def test_back_office_pages_fit_the_screen_and_pass_axe(live_server, screen, path):
-    _sign_in(screen, live_server, "staff@clinic.example")
+    sign_in(screen, live_server, "staff@clinic.example")
     screen.goto(live_server + path)
     assert screen.locator("main h1").count() == 1
-    _looks_right(screen, path.strip("/").replace("/", "-"))
+    looks_right(screen, path.strip("/").replace("/", "-"))
 
 
 def test_the_kit_page_and_its_take_off_sale_button_pass_axe(live_server, screen):
-    _sign_in(screen, live_server, "staff@clinic.example")
+    sign_in(screen, live_server, "staff@clinic.example")
     screen.goto(live_server + "/staff/kits")
     screen.locator("main a[href^='/staff/kits/']:not([href$='/new'])").first.click()
     screen.wait_for_load_state()
     assert screen.get_by_role("button", name="Take off sale").count() == 1
-    _looks_right(screen, "kit")
+    looks_right(screen, "kit")
 
 
 def test_the_menu_folds_on_a_phone_and_stays_open_on_a_laptop(live_server, screen):
-    _sign_in(screen, live_server, "staff@clinic.example")
+    sign_in(screen, live_server, "staff@clinic.example")
     screen.goto(live_server + "/staff/")
     menu = screen.locator("nav[aria-label='Back office']")
     orders = menu.get_by_role("link", name="Orders")
@@ -148,7 +105,7 @@ def test_the_menu_folds_on_a_phone_and_stays_open_on_a_laptop(live_server, scree
 
 
 def test_the_reports_show_the_range_in_use(live_server, screen):
-    _sign_in(screen, live_server, "staff@clinic.example")
+    sign_in(screen, live_server, "staff@clinic.example")
     screen.goto(live_server + "/staff/reports")
     assert screen.input_value("input[name=start]") != ""
     assert screen.input_value("input[name=end]") != ""
@@ -161,7 +118,7 @@ def test_add_another_line_keeps_what_was_typed(live_server, browser, javascript)
         viewport={"width": 1366, "height": 900}, java_script_enabled=javascript
     )
     page = context.new_page()
-    _sign_in(page, live_server, "staff@clinic.example")
+    sign_in(page, live_server, "staff@clinic.example")
     page.goto(live_server + "/staff/stock/receive")
     rows = page.locator("#delivery-lines tr")
     assert rows.count() == 3
@@ -176,7 +133,7 @@ def test_add_another_line_keeps_what_was_typed(live_server, browser, javascript)
 
 
 def test_a_stocktake_far_from_the_books_is_confirmed_then_told_in_words(live_server, screen):
-    _sign_in(screen, live_server, "staff@clinic.example")
+    sign_in(screen, live_server, "staff@clinic.example")
     screen.goto(live_server + "/staff/stock/count")
     row = screen.locator("main tbody tr").first
     booked = int(row.locator("td.num").first.inner_text())
@@ -187,7 +144,7 @@ def test_a_stocktake_far_from_the_books_is_confirmed_then_told_in_words(live_ser
     warning = screen.locator("#large-differences")
     assert "Nothing was booked yet" in warning.inner_text()
     assert f"{booked} → {counted}, 50 found" in warning.inner_text()
-    _looks_right(screen, "stocktake-confirm")
+    looks_right(screen, "stocktake-confirm")
     screen.get_by_label("I have recounted these lots: book them as counted").check()
     screen.get_by_role("button", name="Book the count as confirmed").click()
     screen.wait_for_load_state()

@@ -1,6 +1,5 @@
 """A clinician's day in a real browser: landing, the draft, the sheet, the patient's link."""
 
-import os
 import re
 from datetime import date
 from pathlib import Path
@@ -8,19 +7,9 @@ from pathlib import Path
 import pytest
 
 from tests.browser.accessibility import serious_violations
+from tests.browser.conftest import SCREENSHOTS_DIR, WIDTHS, keep_screenshot, sign_in
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "Browser-demo-2026"
-WIDTHS = (390, 1366)
-# Set SHOP_SCREENSHOTS to a folder to keep a picture of each page checked here.
-SHOTS = os.environ.get("SHOP_SCREENSHOTS")
-
-
-def _shot(page, name: str, **options) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True, **options)
 
 
 def _fits_and_passes_axe(page, name: str) -> None:
@@ -30,15 +19,7 @@ def _fits_and_passes_axe(page, name: str) -> None:
         page.set_viewport_size({"width": width, "height": 900})
         assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), (name, width)
         assert serious_violations(page) == [], (name, width)
-        _shot(page, f"{name}-{width}")
-
-
-def _sign_in_as_clinician(page, base_url) -> None:
-    page.goto(base_url + "/account/login")
-    page.fill("input[name=email]", "clinician@clinic.example")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_load_state()
+        keep_screenshot(page, f"{name}-{width}")
 
 
 def _draft(page, base_url, name: str) -> str:
@@ -62,7 +43,7 @@ def _draft(page, base_url, name: str) -> str:
 
 @pytest.fixture
 def clinician(live_server, page):
-    _sign_in_as_clinician(page, live_server)
+    sign_in(page, live_server, "clinician@clinic.example")
     return page
 
 
@@ -112,11 +93,11 @@ def test_the_sheet_prints_the_days_and_signature_without_screen_notices(live_ser
     sheet = page.locator("main").inner_text()
     assert "Your clinician: Dr Jo Clinician." in sheet and "before treatment" not in sheet
     pdf = page.pdf(format="A4")
-    if SHOTS:
-        Path(SHOTS, "clinic-sheet.pdf").write_bytes(pdf)
+    if SCREENSHOTS_DIR:
+        Path(SCREENSHOTS_DIR, "clinic-sheet.pdf").write_bytes(pdf)
     # The plan on the first A4 page, the day-by-day table and the lines to sign on the second.
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 2
-    _shot(page, "clinic-sheet-print")
+    keep_screenshot(page, "clinic-sheet-print")
 
 
 def test_the_patient_confirms_the_advice_before_buying_and_checkout_knows_them(

@@ -3,10 +3,9 @@
 import pytest
 
 from tests.browser.accessibility import serious_violations
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "Browser-demo-2026"
 
 AREAS = {
     "patient@clinic.example": ["/account", "/account/orders", "/account/plans", "/account/data"],
@@ -34,17 +33,9 @@ AREAS = {
 }
 
 
-def _sign_in(page, base_url, email):
-    page.goto(base_url + "/account/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_load_state()
-
-
 @pytest.mark.parametrize("email", sorted(AREAS))
 def test_signed_in_pages_render_cleanly_and_accessibly(live_server, page, email):
-    _sign_in(page, live_server, email)
+    sign_in(page, live_server, email)
     for path in AREAS[email]:
         response = page.goto(live_server + path)
         assert response.status == 200, path

@@ -2,58 +2,32 @@
 
 from __future__ import annotations
 
-import os
-import threading
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from app import create_app
-from models import db
 from tests.browser.accessibility import all_violations
+from tests.browser.conftest import keep_screenshot, recording_page, scrolls_sideways, serve_shop
 from tests.stripe_fake import FakeStripe, stripe_configured
 
 pytestmark = pytest.mark.browser
 
 KIT = "/kits/microneedling-recovery-kit"
 WIDTHS = (320, 390, 1366)
-# Set SCREENSHOTS_DIR to keep a picture of every page checked, to look at.
-SCREENSHOTS = os.environ.get("SCREENSHOTS_DIR")
-
-
-def _scrolls_sideways(page) -> int:
-    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
 def _check(page, name: str, width: int) -> None:
     """The page fits its width, logs no error and has no axe finding at all."""
-    assert _scrolls_sideways(page) <= 0, (name, width)
+    assert scrolls_sideways(page) <= 0, (name, width)
     assert page.console_problems == [], (name, page.console_problems)
     if width != 320:  # axe at the two widths the shop is designed for
         assert all_violations(page) == [], (name, width)
-    if SCREENSHOTS:
-        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{SCREENSHOTS}/{name}-{width}.png", full_page=True)
-
-
-def _new_page(browser, width: int):
-    context = browser.new_context(viewport={"width": width, "height": 850})
-    page = context.new_page()
-    page.console_problems = []
-    page.on(
-        "console",
-        lambda message: (
-            page.console_problems.append(message.text) if message.type == "error" else None
-        ),
-    )
-    return context, page
+    keep_screenshot(page, f"{name}-{width}")
 
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_kit_basket_checkout_and_confirmation_fit_the_screen(live_server, browser, width):
-    context, page = _new_page(browser, width)
+    context, page = recording_page(browser, width, 850)
     page.goto(live_server + KIT)
     # On a phone too, the price and the button come before the list of items.
     buy = page.locator("form.add-to-basket button").bounding_box()
@@ -93,31 +67,18 @@ def test_kit_basket_checkout_and_confirmation_fit_the_screen(live_server, browse
 def card_server(tmp_path_factory):
     """The seeded shop with card payments (and so delivery) on, paying into the fake Stripe."""
     fake = FakeStripe().start()
-    database = tmp_path_factory.mktemp("cards") / "shop.sqlite3"
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-            "DEMO_PASSWORD": "Browser-demo-2026",
-            "RATELIMIT_ENABLED": False,
-        }
-    )
-    with app.app_context():
-        db.create_all()
-    assert app.test_cli_runner().invoke(args=["seed"]).exit_code == 0
-    with stripe_configured(app, fake):
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        yield f"http://127.0.0.1:{server.server_port}"
-        server.shutdown()
-        thread.join(timeout=5)
-    fake.stop()
+    try:
+        with serve_shop(
+            tmp_path_factory.mktemp("cards"), lambda app: stripe_configured(app, fake)
+        ) as url:
+            yield url
+    finally:
+        fake.stop()
 
 
 @pytest.mark.parametrize("width", (390, 1366))
 def test_checkout_hides_the_address_for_collection_and_adds_delivery(card_server, browser, width):
-    context, page = _new_page(browser, width)
+    context, page = recording_page(browser, width, 850)
     page.goto(card_server + KIT)
     page.click("form.add-to-basket button[type=submit]")
     page.goto(card_server + "/checkout")
@@ -139,7 +100,7 @@ def test_checkout_hides_the_address_for_collection_and_adds_delivery(card_server
 
 def test_kits_list_has_no_axe_finding(live_server, browser):
     for width in (390, 1366):
-        context, page = _new_page(browser, width)
+        context, page = recording_page(browser, width, 850)
         page.goto(live_server + "/kits")
         assert page.locator(".kit-card .kit-pictures img").count() >= 3
         _check(page, "kits", width)
@@ -148,7 +109,7 @@ def test_kits_list_has_no_axe_finding(live_server, browser):
 
 @pytest.mark.parametrize("width", (390, 1366))
 def test_a_visitor_from_a_type_v_plan_is_shown_the_kit_that_fits(live_server, browser, width):
-    context, page = _new_page(browser, width)
+    context, page = recording_page(browser, width, 850)
     page.goto(live_server + "/kit-finder?treatment=microneedling")
     page.fill("#treated_on", (date.today() - timedelta(days=2)).isoformat())
     page.check("text=Type V")
