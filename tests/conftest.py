@@ -141,6 +141,27 @@ def login(client):
 
 
 @pytest.fixture
+def fake_stripe(app_ctx):
+    """Card payments on, with the Stripe SDK talking to a local fake of the Stripe API."""
+    from tests.stripe_fake import FakeStripe, stripe_configured
+
+    fake = FakeStripe().start()
+    with stripe_configured(app_ctx, fake):
+        yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def cream(app_ctx):
+    """A £15 product with 10 units on the shelf (files needing another cream define their own)."""
+    from tests.factories import make_lot, make_product
+
+    product = make_product(name="Calm Cream", price_pence=1500)
+    make_lot(product, 10)
+    return product
+
+
+@pytest.fixture
 def postgres_url(database_url) -> str:
     """The PostgreSQL URL of the run; tests that need real concurrency skip without one."""
     if not _is_postgres(database_url):

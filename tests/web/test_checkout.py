@@ -12,7 +12,7 @@ from shop import clock
 from shop.services import orders
 from tests.checkout_helpers import COLLECT_FORM, DELIVERY_FORM, add, emails, lot_state, sellable
 from tests.factories import make_kit, make_lot, make_product, make_user
-from tests.stripe_fake import FakeStripe, stripe_configured
+from tests.stripe_fake import stripe_configured
 
 
 def only_order():
@@ -21,21 +21,6 @@ def only_order():
 
 def order_count():
     return db.session.execute(select(func.count()).select_from(Order)).scalar_one()
-
-
-@pytest.fixture
-def cream(app_ctx):
-    product = make_product(name="Calm Cream", price_pence=1500)
-    make_lot(product, 10)
-    return product
-
-
-@pytest.fixture
-def fake_stripe(app_ctx):
-    fake = FakeStripe().start()
-    with stripe_configured(app_ctx, fake):
-        yield fake
-    fake.stop()
 
 
 def test_empty_basket_goes_back_to_the_basket(client):

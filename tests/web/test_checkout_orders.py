@@ -15,7 +15,6 @@ from shop.services.orders import CheckoutDetails, IllegalTransition, Insufficien
 from shop.services.orders import stock as order_stock
 from tests.checkout_helpers import emails, ledger_total, lot_state, sellable
 from tests.factories import make_kit, make_lot, make_product
-from tests.stripe_fake import FakeStripe, stripe_configured
 
 
 def place(items, method="clinic", fulfilment="collect", now=None, **extra):
@@ -54,14 +53,6 @@ def stock(app_ctx):
     cream = make_product(name="Cream", price_pence=1000)
     lot = make_lot(cream, 10)
     return cream, lot
-
-
-@pytest.fixture
-def card_on(app_ctx):
-    fake = FakeStripe().start()
-    with stripe_configured(app_ctx, fake):
-        yield fake
-    fake.stop()
 
 
 def history(order):
@@ -105,7 +96,7 @@ def test_paid_at_the_desk_then_ready_then_collected(stock):
     assert len(emails()) == 2
 
 
-def test_card_delivery_order_shipped_then_delivered(stock, card_on):
+def test_card_delivery_order_shipped_then_delivered(stock, fake_stripe):
     cream, lot = stock
     order = place({("product", cream.id): 2}, method="card", fulfilment="delivery")
     assert orders.mark_paid(order.id) is True
@@ -137,7 +128,7 @@ def test_illegal_transitions_raise_clear_errors_and_change_nothing(stock, action
     assert lot_state(lot) == (10, 0)
 
 
-def test_unpaid_orders_cannot_ship_and_collect_orders_cannot_ship(stock, card_on):
+def test_unpaid_orders_cannot_ship_and_collect_orders_cannot_ship(stock, fake_stripe):
     cream, _lot = stock
     unpaid = place({("product", cream.id): 1}, method="card", fulfilment="delivery")
     with pytest.raises(IllegalTransition, match=re.escape("An unpaid order cannot be shipped.")):
@@ -152,7 +143,7 @@ def test_unpaid_orders_cannot_ship_and_collect_orders_cannot_ship(stock, card_on
         orders.cancel_order(collect.id)
 
 
-def test_card_order_cannot_be_collected_before_payment(stock, card_on):
+def test_card_order_cannot_be_collected_before_payment(stock, fake_stripe):
     cream, _lot = stock
     order = place({("product", cream.id): 1}, method="card", fulfilment="collect")
     with pytest.raises(IllegalTransition, match=re.escape("An unpaid order cannot be collected.")):
@@ -266,7 +257,7 @@ def test_a_status_changed_after_it_was_read_refuses_the_transition(stock, monkey
     assert ("paid", "ready_for_collection") not in history(order)
 
 
-def test_expire_stale_releases_overdue_reservations_only(stock, card_on, runner):
+def test_expire_stale_releases_overdue_reservations_only(stock, fake_stripe, runner):
     cream, lot = stock
     long_ago = datetime.now(UTC) - timedelta(days=30)
     overdue_clinic = place({("product", cream.id): 1}, now=long_ago)
@@ -307,7 +298,7 @@ def test_order_page_after_expiry_says_nothing_was_charged(client, stock):
     assert "Expired" in page and "nothing was charged" in page
 
 
-def test_card_refund_calls_stripe_with_an_idempotency_key_and_restocks(stock, card_on):
+def test_card_refund_calls_stripe_with_an_idempotency_key_and_restocks(stock, fake_stripe):
     cream, lot = stock
     order = place({("product", cream.id): 3}, method="card", fulfilment="delivery")
     db.session.execute(Payment.__table__.update().values(payment_intent_id="pi_test_abc"))
@@ -316,7 +307,7 @@ def test_card_refund_calls_stripe_with_an_idempotency_key_and_restocks(stock, ca
     orders.mark_shipped(order.id, "T1")
     line = fresh(order).lines[0]
     refund = payments.refund_order(order.id, {line.id: 1}, restock=True, reason="Damaged")
-    (call,) = card_on.posts("/v1/refunds")
+    (call,) = fake_stripe.posts("/v1/refunds")
     assert call["idempotency_key"] == f"refund-{order.reference}-1"
     assert call["form"] == {
         "payment_intent": "pi_test_abc",

@@ -9,23 +9,6 @@ from sqlalchemy import select
 
 from models import Order, db
 from tests.checkout_helpers import COLLECT_FORM, DELIVERY_FORM, add
-from tests.factories import make_lot, make_product
-from tests.stripe_fake import FakeStripe, stripe_configured
-
-
-@pytest.fixture
-def cream(app_ctx):
-    product = make_product(name="Calm Cream", price_pence=1500)
-    make_lot(product, 10)
-    return product
-
-
-@pytest.fixture
-def cards_on(app_ctx):
-    fake = FakeStripe().start()
-    with stripe_configured(app_ctx, fake):
-        yield fake
-    fake.stop()
 
 
 def _shown(html: str, marker: str) -> list[str]:
@@ -45,7 +28,7 @@ def test_with_collection_only_the_home_page_promises_no_delivery(client):
     assert "Reserve online, collect at the clinic." in html
 
 
-def test_with_card_payments_the_home_page_offers_delivery(client, cards_on):
+def test_with_card_payments_the_home_page_offers_delivery(client, fake_stripe):
     html = client.get("/").get_data(as_text=True)
     assert "Collect at the clinic or have it delivered." in html
 
@@ -64,7 +47,7 @@ def test_checkout_with_collection_only_shows_the_final_total(client, cream):
     assert "data-delivery-only" not in html  # no address to ask for
 
 
-def test_checkout_with_delivery_shows_both_totals_and_loads_its_script(client, cream, cards_on):
+def test_checkout_with_delivery_shows_both_totals_and_loads_its_script(client, cream, fake_stripe):
     add(client, cream.slug)
     html = client.get("/checkout").get_data(as_text=True)
     # Collection is chosen to begin with; without a script the other total is named too.
@@ -82,13 +65,13 @@ def test_checkout_with_delivery_shows_both_totals_and_loads_its_script(client, c
     assert re.search(r'<script src="/static/js/checkout\.js[^"]*" defer></script>', html)
 
 
-def test_free_delivery_over_the_threshold_says_so(client, cream, cards_on):
+def test_free_delivery_over_the_threshold_says_so(client, cream, fake_stripe):
     add(client, cream.slug, 4)  # £60.00, over the £50 threshold
     html = client.get("/checkout").get_data(as_text=True)
     assert "UK delivery: free. <strong>Total £60.00</strong>" in html
 
 
-def test_a_refused_delivery_form_shows_the_delivery_total(client, cream, cards_on):
+def test_a_refused_delivery_form_shows_the_delivery_total(client, cream, fake_stripe):
     add(client, cream.slug)
     response = client.post("/checkout", data={**DELIVERY_FORM, "postcode": ""})
     assert response.status_code == 422
@@ -97,7 +80,7 @@ def test_a_refused_delivery_form_shows_the_delivery_total(client, cream, cards_o
     assert db.session.execute(select(Order)).first() is None
 
 
-def test_an_address_sent_with_collection_is_not_kept(client, cream, cards_on):
+def test_an_address_sent_with_collection_is_not_kept(client, cream, fake_stripe):
     add(client, cream.slug)
     typed = {"address_line1": "x" * 500, "town": "Bath", "postcode": "not a postcode"}
     response = client.post("/checkout", data={**COLLECT_FORM, **typed})
@@ -107,7 +90,7 @@ def test_an_address_sent_with_collection_is_not_kept(client, cream, cards_on):
     assert order.delivery_pence == 0
 
 
-def test_delivery_still_needs_its_address(client, cream, cards_on):
+def test_delivery_still_needs_its_address(client, cream, fake_stripe):
     add(client, cream.slug)
     response = client.post("/checkout", data={**DELIVERY_FORM, "address_line1": ""})
     assert response.status_code == 422
@@ -118,7 +101,7 @@ def test_delivery_still_needs_its_address(client, cream, cards_on):
 
 
 @pytest.mark.parametrize("fulfilment", ["teleport", "", "delivery\u202e", "x" * 300])
-def test_an_unknown_way_of_getting_the_order_is_refused(client, cream, cards_on, fulfilment):
+def test_an_unknown_way_of_getting_the_order_is_refused(client, cream, fake_stripe, fulfilment):
     add(client, cream.slug)
     response = client.post("/checkout", data={**COLLECT_FORM, "fulfilment": fulfilment})
     assert response.status_code == 422

@@ -10,23 +10,6 @@ from sqlalchemy import select, update
 from models import Order, db
 from shop import clock
 from tests.checkout_helpers import COLLECT_FORM, DELIVERY_FORM, add, emails
-from tests.factories import make_lot, make_product
-from tests.stripe_fake import FakeStripe, stripe_configured
-
-
-@pytest.fixture
-def cream(app_ctx):
-    product = make_product(name="Calm Cream", price_pence=1500)
-    make_lot(product, 10)
-    return product
-
-
-@pytest.fixture
-def cards_on(app_ctx):
-    fake = FakeStripe().start()
-    with stripe_configured(app_ctx, fake):
-        yield fake
-    fake.stop()
 
 
 def _order() -> Order:
@@ -94,7 +77,7 @@ FAILED = "Your payment did not go through"
         ("expired", FAILED),
     ],
 )
-def test_the_card_return_page_shows_one_state(client, cream, cards_on, status, shown):
+def test_the_card_return_page_shows_one_state(client, cream, fake_stripe, status, shown):
     add(client, cream.slug)
     client.post("/checkout", data=DELIVERY_FORM)
     _set_status(status)
@@ -105,7 +88,9 @@ def test_the_card_return_page_shows_one_state(client, cream, cards_on, status, s
     assert "Pay now" not in html and "Cancel order" not in html
 
 
-def test_the_cancel_page_of_a_paid_order_does_not_say_nothing_was_charged(client, cream, cards_on):
+def test_the_cancel_page_of_a_paid_order_does_not_say_nothing_was_charged(
+    client, cream, fake_stripe
+):
     add(client, cream.slug)
     client.post("/checkout", data=DELIVERY_FORM)
     _set_status("paid")
@@ -115,7 +100,7 @@ def test_the_cancel_page_of_a_paid_order_does_not_say_nothing_was_charged(client
     assert "nothing was charged" not in html.lower()
 
 
-def test_the_cancel_page_of_an_ended_order_says_so(client, cream, cards_on):
+def test_the_cancel_page_of_an_ended_order_says_so(client, cream, fake_stripe):
     add(client, cream.slug)
     client.post("/checkout", data=DELIVERY_FORM)
     _set_status("expired")

@@ -15,7 +15,6 @@ from tests.staff_helpers import (
     paid_collect_order,
     place_order,
 )
-from tests.stripe_fake import FakeStripe, stripe_configured
 
 
 @pytest.fixture
@@ -23,14 +22,6 @@ def staff(client, login):
     user = make_user(role="staff")
     login(user)
     return user
-
-
-@pytest.fixture
-def fake_stripe(app_ctx):
-    fake = FakeStripe().start()
-    with stripe_configured(app_ctx, fake):
-        yield fake
-    fake.stop()
 
 
 @pytest.fixture

@@ -13,20 +13,10 @@ from tests.checkout_helpers import DELIVERY_FORM, add, emails, sellable
 from tests.factories import make_lot, make_product
 from tests.stripe_fake import (
     WEBHOOK_SECRET,
-    FakeStripe,
     completed_session,
     event,
     sign,
-    stripe_configured,
 )
-
-
-@pytest.fixture
-def fake_stripe(app_ctx):
-    fake = FakeStripe().start()
-    with stripe_configured(app_ctx, fake):
-        yield fake
-    fake.stop()
 
 
 @pytest.fixture
