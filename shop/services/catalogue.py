@@ -9,6 +9,7 @@ from sqlalchemy import Select, case, select
 from sqlalchemy.orm import selectinload
 
 from models import Kit, KitItem, Product, ProductSkinType, Treatment, db
+from shop.aftercare.vocabulary import CATEGORIES
 from shop.money import percent_of
 from shop.services import shared_cache
 from shop.services.inventory import (
@@ -25,20 +26,8 @@ from shop.services.product_search import Search, matching
 # protocols ask for), then what helps with particular recoveries, and make-up and accessories,
 # which are for later, last. Best sellers would put whatever sold most last month first, which
 # on a clinic's shop is often make-up; this order is the clinic's advice and needs no sales data.
-AFTERCARE_SHELF = (
-    "sunscreen",
-    "cleanser",
-    "moisturiser",
-    "balm",
-    "ointment",
-    "serum",
-    "mist",
-    "compress",
-    "sheet-mask",
-    "bruise-cream",
-    "accessory",
-    "makeup",
-)
+# The vocabulary already lists categories in that order; only make-up moves behind accessories.
+AFTERCARE_SHELF = (*(name for name in CATEGORIES if name != "makeup"), "makeup")
 _SHELF_POSITION = case(
     {category: position for position, category in enumerate(AFTERCARE_SHELF)},
     value=Product.category,
