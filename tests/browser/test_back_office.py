@@ -91,9 +91,9 @@ def test_the_kit_page_and_its_take_off_sale_button_pass_axe(live_server, screen)
     looks_right(screen, "kit")
 
 
-def test_the_menu_folds_on_a_phone_and_stays_open_on_a_laptop(live_server, screen):
+def test_staff_land_on_the_back_office_whose_menu_folds_on_a_phone(live_server, screen):
     sign_in(screen, live_server, "staff@clinic.example")
-    screen.goto(live_server + "/staff/")
+    assert screen.url == live_server + "/staff/"
     menu = screen.locator("nav[aria-label='Back office']")
     orders = menu.get_by_role("link", name="Orders")
     if screen.width < 768:
