@@ -55,6 +55,7 @@ STOREFRONT = (
     "/",
     "/products",
     "/products?category=sunscreen&spf=50&sort=price-asc",
+    "/products?q=mineral+spf50",
     "/products/umbra-sheer-mineral-fluid-spf50",
     "/kits",
     "/kits/microneedling-recovery-kit",

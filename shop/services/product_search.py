@@ -182,10 +182,20 @@ def matching(query: Select, search: Search, dialect: str) -> tuple[Select, Colum
         # Only letters and digits reach the quotes, so no word can close them or be an operator.
         terms = " ".join(f'"{word}"*' for word in search.words)
         fts = literal_column(SQLITE_SEARCH_TABLE)
-        query = query.join(index, index.c.rowid == Product.id).where(
-            fts.op("MATCH")(bindparam("search_terms", terms))
+        # The matches are worked out once, first. Joined directly, SQLite's planner may walk
+        # the products and ask the full-text index again for each one: 0.45 s at 5,000
+        # products, against 5 ms this way (bench/scale.py).
+        hits = (
+            select(
+                index.c.rowid.label("product_id"),
+                func.bm25(fts, *_SQLITE_WEIGHTS).label("rank"),
+            )
+            .where(fts.op("MATCH")(bindparam("search_terms", terms)))
+            .cte("search_hits")
+            .prefix_with("MATERIALIZED")
         )
-        return query, func.bm25(fts, *_SQLITE_WEIGHTS).asc()
+        query = query.join(hits, hits.c.product_id == Product.id)
+        return query, hits.c.rank.asc()
     terms = " & ".join(f"{word}:*" for word in search.words)
     asked = func.to_tsquery(search_config(), bindparam("search_terms", terms))
     vector = product_search_vector()

@@ -255,6 +255,21 @@ def test_a_search_runs_a_constant_number_of_queries(client, count_queries):
     assert large.count == small.count, large.statements
 
 
+def test_the_full_text_match_is_asked_once_before_any_product_is_read(app_ctx):
+    """A plan that walks the products and asks the index for each grows with the catalogue."""
+    from shop.services.product_search import matching, read_search
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's plan; PostgreSQL's GIN plan depends on table statistics")
+    query, best_first = matching(select(Product.id), read_search("grown spf50"), "sqlite")
+    statement = query.order_by(best_first).compile(db.engine)
+    values = tuple(statement.params[name] for name in statement.positiontup)
+    plan = db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", values)
+    steps = [row[-1] for row in plan]
+    assert steps[0] == "MATERIALIZE search_hits", steps
+    assert any(step.startswith("SEARCH product USING INTEGER PRIMARY KEY") for step in steps)
+
+
 def test_default_order_puts_aftercare_essentials_first_and_make_up_last(client, shelf):
     names = _names(client, "")
     assert names.index("Daily Fluid") < names.index("Gentle Cream Wash")
