@@ -284,20 +284,10 @@ def test_personal_details_never_reach_the_logs(client, clinic, caplog):
         assert secret not in caplog.text
 
 
-def test_the_slot_listing_takes_a_fixed_number_of_queries(app, clinic):
-    from sqlalchemy import event
-
+def test_the_slot_listing_takes_a_fixed_number_of_queries(clinic, count_queries):
     other = make_user(role="clinician", name="Dr Other")
     give_hours(other)
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with count_queries() as counter:
         listing = booking_service.slot_listing(None, None, 5, MONDAY_8AM)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert len(listing.days) == 5 and len(listing.days[0].slots) == 2 * 4
-    assert len(statements) <= 6
+    assert len(counter.statements) <= 6

@@ -383,8 +383,8 @@ def erase_account(user_id: int, password: str) -> None:
     basket and the account; removes name, email, phone and address from orders; anonymises
     consultation requests (cancelling their bookings still to come) and recommendations sent to
     the email; scrubs the name and email from notes, refund reasons and audit entries; cancels
-    every email still waiting to go to the address. Records tied only to the email address are included once the address is confirmed.
-    One transaction.
+    every email still waiting to go to the address. Records tied only to the email address are
+    included once the address is confirmed. One transaction.
     """
     user = db.session.get(User, user_id)
     if user is None:
