@@ -112,6 +112,7 @@ def _booking_page(treatments: list[tuple[str, str]]):
     form = BookingForm(treatments=treatments)
     if request.method == "GET" and request.args.get("treatment") in dict(treatments):
         form.treatment.data = request.args["treatment"]
+    clinicians = schedule.bookable_clinicians()
     status = 200
     next_free = None
     if request.method == "POST":
@@ -145,9 +146,10 @@ def _booking_page(treatments: list[tuple[str, str]]):
         form=form,
         listing=_listing(clinician_id, from_day),
         next_free=next_free,
-        clinicians=schedule.bookable_clinicians(),
+        clinicians=clinicians,
         clinician_id=clinician_id,
-        any_clinician=clinician_id is None,
+        # "with whom" is said on each time only when there is a choice of clinician.
+        any_clinician=clinician_id is None and len(clinicians) > 1,
         rules=schedule.current_rules(),
     )
     return keep_private(Response(response, status))
@@ -205,6 +207,7 @@ def _manage_page(token: str, booking, status: int = 200, move_form=None, next_fr
         deadline=clock.local(bookings.change_deadline(booking)),
         listing=_listing(clinician_id, from_day) if changeable else None,
         any_clinician=clinician_id is None,
+        several_clinicians=len(schedule.bookable_clinicians()) > 1,
         move_form=move_form or MoveForm(formdata=None),
         cancel_form=CancelForm(formdata=None),
         next_free=next_free,

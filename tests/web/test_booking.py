@@ -20,6 +20,7 @@ from factories import make_treatment_with_protocol, make_user
 from sqlalchemy import func, select
 
 from models import Booking, ClinicianDayOff, ConsultationRequest, OutboxEmail, db
+from shop.security import AccessLogQueryFilter
 from shop.services.bookings import booking as booking_service
 
 TEN = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)  # Monday 10:00, the first slot after the notice
@@ -57,7 +58,7 @@ def test_the_booking_page_lists_free_times_by_day_from_the_shortest_notice(clien
     # Two hours' notice from 08:00: 09:00 and 09:30 today are not offered.
     assert key(clinic, TEN) in html
     assert key(clinic, TEN - timedelta(minutes=30)) not in html
-    assert "with Dr Rowe" in html  # any clinician: each time says with whom
+    assert "Consultations are with Dr Rowe." in html and 'class="slot-with"' not in html
     assert 'value="microneedling" selected' in html or 'selected value="microneedling"' in html
     assert 'name="from" ' not in html and "Later dates" in html  # five days a page
     later = client.get("/consultation?from=2026-12-20").get_data(as_text=True)
@@ -158,6 +159,7 @@ def test_choosing_a_clinician_shows_only_their_times(client, clinic):
     give_hours(other, weekdays=[0])
     both = client.get("/consultation").get_data(as_text=True)
     assert key(other, TEN) in both and key(clinic, TEN) in both
+    assert '<span class="slot-with">with Dr Other</span>' in both  # each time says with whom
     only = client.get(f"/consultation?clinician={other.id}").get_data(as_text=True)
     assert key(other, TEN) in only and key(clinic, TEN) not in only
 
@@ -282,6 +284,13 @@ def test_personal_details_never_reach_the_logs(client, clinic, caplog):
     client.post(f"/consultation/{token}/cancel")
     for secret in (BOOKING["email"], BOOKING["phone"], BOOKING["question"], token):
         assert secret not in caplog.text
+    # The access log never holds a working manage link.
+    for path in (
+        f"/consultation/{token}",
+        f"/consultation/{token}/move",
+        f"/consultation/{token}.ics",
+    ):
+        assert token not in AccessLogQueryFilter.redact(f"GET {path} HTTP/1.1")
 
 
 def test_the_slot_listing_takes_a_fixed_number_of_queries(clinic, count_queries):
