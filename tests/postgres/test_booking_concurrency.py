@@ -9,6 +9,7 @@ the time was just taken, and nobody sees a server error.
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -95,3 +96,47 @@ def test_twenty_patients_booking_one_slot_at_once_leave_exactly_one_booking(app,
     assert db.session.execute(select(func.count(ConsultationRequest.id))).scalar_one() == 1
     # Only the winner was emailed: a loser's email rolled back with its booking.
     assert db.session.execute(select(func.count(OutboxEmail.id))).scalar_one() == 1
+
+
+def test_overlapping_reminder_runs_queue_each_booking_reminder_once(app, race_app):
+    clinician = make_user(role="clinician", name="Dr Remind")
+    tomorrow = clock.today() + timedelta(days=1)
+    start = clock.day_starts(tomorrow) + timedelta(hours=9)
+    for n in range(10):
+        request = ConsultationRequest(name=f"P{n}", email=f"remind{n}@example.com")
+        db.session.add(
+            Booking(
+                consultation=request,
+                clinician_id=clinician.id,
+                starts_at=start + timedelta(minutes=30 * n),
+                ends_at=start + timedelta(minutes=30 * n + 20),
+                status="booked",
+            )
+        )
+    db.session.commit()
+    runs = 4
+    barrier = threading.Barrier(runs)
+    results, errors = [], []
+
+    def run() -> None:
+        with race_app.app_context():
+            barrier.wait()
+            try:
+                results.append(booking_service.queue_day_before_reminders())
+            except BaseException as error:  # collected and asserted on below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(runs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sum(queued for queued, _ in results) == 10
+    emails = db.session.execute(
+        select(OutboxEmail.to_address).where(OutboxEmail.kind == "booking_reminder")
+    ).scalars()
+    assert sorted(emails) == sorted(f"remind{n}@example.com" for n in range(10))

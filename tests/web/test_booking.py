@@ -300,3 +300,14 @@ def test_the_slot_listing_takes_a_fixed_number_of_queries(clinic, count_queries)
         listing = booking_service.slot_listing(None, None, 5, MONDAY_8AM)
     assert len(listing.days) == 5 and len(listing.days[0].slots) == 2 * 4
     assert len(counter.statements) <= 6
+
+
+def test_the_manage_page_lists_other_clinicians_on_request_and_refuses_bad_dates(client, clinic):
+    other = make_user(role="clinician", name="Dr Other")
+    give_hours(other, weekdays=[2])
+    token = _booked_token(client, clinic)
+    own = client.get(f"/consultation/{token}").get_data(as_text=True)
+    assert key(other, TEN + timedelta(days=2)) not in own and "Show every clinician" in own
+    every = client.get(f"/consultation/{token}?clinician=any").get_data(as_text=True)
+    assert key(other, TEN + timedelta(days=2)) in every
+    assert client.get(f"/consultation/{token}?from=soon").status_code == 400
