@@ -311,3 +311,37 @@ def test_the_manage_page_lists_other_clinicians_on_request_and_refuses_bad_dates
     every = client.get(f"/consultation/{token}?clinician=any").get_data(as_text=True)
     assert key(other, TEN + timedelta(days=2)) in every
     assert client.get(f"/consultation/{token}?from=soon").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("now", "sunday", "saturday_utc_hour", "utc_hour"),
+    [
+        # Clocks go forward on Sunday 29 March 2026: 09:00 is 09:00 UTC on the Saturday and
+        # 08:00 UTC on the Sunday.
+        (datetime(2026, 3, 27, 12, 0, tzinfo=UTC), "Sunday 29 March", 9, 8),
+        # Clocks go back on Sunday 25 October 2026: 09:00 is 08:00 UTC on the Saturday and
+        # 09:00 UTC on the Sunday.
+        (datetime(2026, 10, 23, 12, 0, tzinfo=UTC), "Sunday 25 October", 8, 9),
+    ],
+)
+def test_a_clock_change_weekend_offers_and_books_nine_oclock_clinic_time(
+    client, monkeypatch, now, sunday, saturday_utc_hour, utc_hour
+):
+    pin_clock(monkeypatch, now)
+    make_treatment_with_protocol()
+    clinician = make_user(role="clinician", name="Dr Rowe")
+    give_hours(clinician, weekdays=[5, 6])
+    saturday_nine = datetime(now.year, now.month, now.day + 1, saturday_utc_hour, 0, tzinfo=UTC)
+    sunday_nine = datetime(now.year, now.month, now.day + 2, utc_hour, 0, tzinfo=UTC)
+    html = client.get("/consultation").get_data(as_text=True)
+    assert sunday in html
+    assert key(clinician, sunday_nine) in html and key(clinician, saturday_nine) in html
+    # The hour the clocks moved is not offered twice nor lost: 09:00 is the first time each day.
+    assert key(clinician, sunday_nine - timedelta(hours=1)) not in html
+    assert book(client, clinician, sunday_nine).status_code == 303
+    (booking,) = bookings()
+    assert booking.starts_at.replace(tzinfo=UTC) == sunday_nine
+    email = emails("booking_confirmation")[0].body_text
+    assert f"{sunday} 2026 at 09:00" in email
+    ics = client.get(f"/consultation/{manage_token(emails('booking_confirmation')[0])}.ics")
+    assert f"DTSTART:{sunday_nine:%Y%m%dT%H%M%S}Z" in ics.get_data(as_text=True)
