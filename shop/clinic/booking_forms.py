@@ -77,3 +77,15 @@ class AttendanceForm(ShopForm):
             AnyOf(("attended", "no_show"), "Choose attended or did not attend."),
         ]
     )
+
+
+class MoveBookingForm(ShopForm):
+    """The new time of a booking the clinic moves."""
+
+    slot = StringField(
+        "New time",
+        validators=[
+            DataRequired("Please choose one of the times listed."),
+            Length(max=40, message="Please choose one of the times listed."),
+        ],
+    )

@@ -7,17 +7,34 @@ clinic to move: nothing is cancelled behind a patient's back.
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from shop import clock
 from shop.auth import admin_required, clinician_required
-from shop.clinic.booking_forms import DAY_PARTS, AttendanceForm, DayOffForm, SettingsForm, WeekForm
+from shop.clinic.booking_forms import (
+    DAY_PARTS,
+    AttendanceForm,
+    DayOffForm,
+    MoveBookingForm,
+    SettingsForm,
+    WeekForm,
+)
 from shop.clinic.forms import ConfirmForm
+from shop.services.bookings import booking as bookings
 from shop.services.bookings import clinic_day, schedule
-from shop.services.bookings.booking import STATUS_LABELS
+from shop.services.bookings.booking import STATUS_LABELS, BookingError, SlotTaken
 from shop.services.bookings.clinic_day import AttendanceError
 from shop.services.bookings.schedule import DayHours, ScheduleError
 from shop.services.bookings.slots import SlotRules
@@ -232,4 +249,75 @@ def attendance(booking_id: int):
         abort(409, description=str(error))
     label = "attended" if form.status.data == "attended" else "did not attend"
     flash(f"Marked {label}.", "success")
+    return redirect(url_for("clinic.dashboard") + "#bookings", 303)
+
+
+def _clinic_booking_or_abort(booking_id: int):
+    try:
+        return bookings.clinic_booking(booking_id, current_user.id, _is_admin())
+    except LookupError:
+        abort(404, description="You have no booking at that address.")
+
+
+def _move_page(booking, status: int = 200, form=None, next_free=None):
+    any_clinician = request.args.get("clinician") == "any"
+    from_day = None
+    if request.args.get("from"):
+        try:
+            from_day = date.fromisoformat(request.args["from"])
+        except ValueError:
+            abort(400, description="The date to show times from must look like 2026-03-28.")
+    listing = bookings.slot_listing(
+        None if any_clinician else booking.clinician_id,
+        from_day,
+        current_app.config["BOOKING_DAYS_SHOWN"],
+        clock.utc_now(),
+        with_notice=False,
+    )
+    return render_template(
+        "clinic/booking_move.html",
+        booking=booking,
+        listing=listing,
+        any_clinician=any_clinician,
+        form=form or MoveBookingForm(formdata=None),
+        cancel_form=ConfirmForm(formdata=None),
+        next_free=next_free,
+        stranded=booking.id in {b.id for b in schedule.stranded_bookings(booking.clinician_id)},
+    ), status
+
+
+@blueprint.route("/bookings/<int:booking_id>/move", methods=["GET", "POST"])
+@clinician_required
+def booking_move(booking_id: int):
+    """Move a booking to another free time agreed with the patient (no shortest notice)."""
+    booking = _clinic_booking_or_abort(booking_id)
+    if request.method == "GET":
+        return _move_page(booking)
+    form = MoveBookingForm()
+    if not form.validate_on_submit():
+        return _move_page(booking, 422, form)
+    try:
+        bookings.move_by_clinic(booking_id, form.slot.data, current_user.id, _is_admin())
+    except SlotTaken as error:
+        form.slot.errors = [str(error)]
+        return _move_page(booking, 409, form, bookings.next_free_slots(None, clock.utc_now()))
+    except BookingError as error:
+        form.slot.errors = [str(error)]
+        return _move_page(booking, 422, form)
+    flash("Moved. The patient has been emailed the new time.", "success")
+    return redirect(url_for("clinic.dashboard") + "#bookings", 303)
+
+
+@blueprint.post("/bookings/<int:booking_id>/cancel")
+@clinician_required
+def booking_cancel(booking_id: int):
+    """Cancel a booking for the patient; the time is free again."""
+    booking = _clinic_booking_or_abort(booking_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400, description="The form expired; please try again.")
+    try:
+        bookings.cancel_by_clinic(booking_id, current_user.id, _is_admin())
+    except BookingError as error:
+        abort(409, description=str(error))
+    flash(f"Cancelled the consultation with {booking.consultation.name}; they have been emailed.")
     return redirect(url_for("clinic.dashboard") + "#bookings", 303)

@@ -347,3 +347,58 @@ def test_an_inactive_clinician_offers_no_times(client, clinic):
     db.session.commit()
     html = client.get("/consultation").get_data(as_text=True)
     assert 'name="slot"' not in html and "Preferred days and times" in html
+
+
+def test_the_clinic_moves_a_stranded_booking_and_the_patients_link_keeps_working(
+    client, login, clinic
+):
+    book(client, clinic, TUESDAY_10)
+    token = manage_token(emails("booking_confirmation")[0])
+    (booking,) = bookings()
+    login(clinic)
+    client.post("/clinic/schedule", data=week(d0_starts="09:00", d0_ends="12:00"))
+    url = f"/clinic/bookings/{booking.id}/move"
+    page = client.get(url).get_data(as_text=True)
+    assert "outside Dr Rowe's hours now" in page
+    # Inside the shortest notice: offered to the clinic, which agreed it with the patient.
+    soon = MONDAY_8AM.replace(hour=9)
+    assert key(clinic, soon) in page
+    for bad, status in (
+        ({}, 422),
+        ({"slot": "nonsense"}, 422),
+        ({"slot": key(clinic, TUESDAY_10)}, 422),
+    ):
+        assert client.post(url, data=bad).status_code == status
+    assert client.get(f"{url}?from=later").status_code == 400
+    response = client.post(url, data={"slot": key(clinic, soon)})
+    assert response.status_code == 303
+    (moved,) = bookings()
+    assert moved.starts_at.replace(tzinfo=UTC) == soon and moved.status == "booked"
+    (email,) = emails("booking_moved")
+    assert (
+        "as agreed with the clinic" in email.body_text and "/consultation/" not in email.body_text
+    )
+    assert "Monday 7 December 2026 at 09:00" in client.get(f"/consultation/{token}").get_data(
+        as_text=True
+    )
+    assert "Bookings outside the hours" not in client.get("/clinic/schedule").get_data(as_text=True)
+
+
+def test_the_clinic_cancels_a_booking_its_clinician_or_an_admin_only(client, login, clinic):
+    book(client, clinic, TUESDAY_10)
+    (booking,) = bookings()
+    login(make_user(role="clinician"))
+    assert client.get(f"/clinic/bookings/{booking.id}/move").status_code == 404
+    assert client.post(f"/clinic/bookings/{booking.id}/cancel").status_code == 404
+    assert client.post("/clinic/bookings/987654/cancel").status_code == 404
+    login(make_user(role="admin"))
+    assert client.post(f"/clinic/bookings/{booking.id}/cancel").status_code == 303
+    assert bookings()[0].status == "cancelled"
+    assert "cancelled by the clinic" in emails("booking_cancelled")[0].body_text
+    assert client.post(f"/clinic/bookings/{booking.id}/cancel").status_code == 409
+    assert (
+        client.post(
+            f"/clinic/bookings/{booking.id}/move", data={"slot": key(clinic, TUESDAY_10)}
+        ).status_code
+        == 422
+    )

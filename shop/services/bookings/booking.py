@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload
 
 from models import Booking, ConsultationRequest, Treatment, db
 from shop import clock
+from shop.services import audit
 from shop.services.bookings import schedule
 from shop.services.bookings.slots import Slot, free_slots, parse_slot_key
 from shop.services.notifications import queue_email
@@ -100,10 +101,22 @@ def _booked_between(first: date, last: date, clinician_ids: list[int]) -> set[tu
 
 
 def _free(
-    clinician_id: int | None, now: datetime, first: date | None = None, last: date | None = None
+    clinician_id: int | None,
+    now: datetime,
+    first: date | None = None,
+    last: date | None = None,
+    with_notice: bool = True,
+    count_bookings: bool = True,
 ) -> list[Slot]:
-    """Return the free slots of one clinician (or every bookable one) between two dates."""
+    """Return the free slots of one clinician (or every bookable one) between two dates.
+
+    Without counting bookings it returns every slot the hours offer, booked or not.
+
+    Without notice (the clinic moving a booking it agreed by phone) any time from now counts.
+    """
     rules = schedule.current_rules()
+    if not with_notice:
+        rules = replace(rules, notice_minutes=0)
     hours = schedule.weekly_hours([clinician_id] if clinician_id is not None else None)
     ids = sorted({row.clinician_id for row in hours})
     if not ids:
@@ -120,7 +133,7 @@ def _free(
     return free_slots(
         hours,
         schedule.days_off_between(start, end),
-        _booked_between(start, end, ids),
+        _booked_between(start, end, ids) if count_bookings else (),
         rules,
         now,
         zone,
@@ -130,13 +143,17 @@ def _free(
 
 
 def slot_listing(
-    clinician_id: int | None, from_day: date | None, days_wanted: int, now: datetime
+    clinician_id: int | None,
+    from_day: date | None,
+    days_wanted: int,
+    now: datetime,
+    with_notice: bool = True,
 ) -> SlotListing:
     """Return up to `days_wanted` days that have free slots, from `from_day` (or today) on.
 
     Five queries whatever the number of slots: settings, hours, days off, bookings, names.
     """
-    slots = _free(clinician_id, now, from_day)
+    slots = _free(clinician_id, now, from_day, with_notice=with_notice)
     names = dict(schedule.bookable_clinicians())
     days: list[SlotDay] = []
     next_from = None
@@ -160,7 +177,7 @@ def next_free_slots(
     return [pair for day in listing.days for pair in day.slots][:count]
 
 
-def _bookable_slot(key: str, now: datetime) -> Slot:
+def _bookable_slot(key: str, now: datetime, with_notice: bool = True) -> Slot:
     """Return the free slot a form named, or raise BookingError saying why it cannot be had."""
     try:
         clinician_id, starts_at = parse_slot_key(key)
@@ -169,22 +186,19 @@ def _bookable_slot(key: str, now: datetime) -> Slot:
     rules = schedule.current_rules()
     if starts_at <= now:
         raise BookingError("That time has already passed; please choose a later one.")
-    if starts_at < now + timedelta(minutes=rules.notice_minutes):
+    if with_notice and starts_at < now + timedelta(minutes=rules.notice_minutes):
         raise BookingError(
             "That time is too soon to book online; please choose a later one or call us."
         )
     day = clock.local(starts_at).date()
-    for slot in _free(clinician_id, now, day, day):
+    for slot in _free(clinician_id, now, day, day, with_notice):
         if slot.starts_at == starts_at:
             return slot
-    held = db.session.execute(
-        select(Booking.id).where(
-            Booking.clinician_id == clinician_id,
-            Booking.starts_at == starts_at,
-            Booking.status != "cancelled",
-        )
-    ).first()
-    if held:
+    offered = any(
+        slot.starts_at == starts_at
+        for slot in _free(clinician_id, now, day, day, with_notice, count_bookings=False)
+    )
+    if offered:
         raise SlotTaken("Sorry, that time was just taken. Here are the next free times.")
     raise BookingError("That time is not one we offer; please choose one of the times listed.")
 
@@ -198,7 +212,9 @@ def manage_url(token: str) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL']}/consultation/{token}"
 
 
-def _email_context(booking: Booking, token: str) -> dict:
+def _email_context(booking: Booking, token: str | None) -> dict:
+    """Return what the booking emails say; without a token (a change the clinic made) the
+    email points to the link sent before instead of carrying one."""
     local_start = clock.local(booking.starts_at)
     return {
         "name": booking.consultation.name,
@@ -207,8 +223,8 @@ def _email_context(booking: Booking, token: str) -> dict:
         "treatment_name": booking.consultation.treatment.name
         if booking.consultation.treatment
         else None,
-        "manage_url": manage_url(token),
-        "calendar_url": manage_url(token) + ".ics",
+        "manage_url": manage_url(token) if token else None,
+        "calendar_url": manage_url(token) + ".ics" if token else None,
         "clinic_address": current_app.config["CLINIC_ADDRESS"],
         "clinic_phone": current_app.config["CLINIC_PHONE"],
     }
@@ -328,11 +344,8 @@ def _check_changeable(booking: Booking, moment: datetime) -> None:
         )
 
 
-def cancel(token: str, now: datetime | None = None) -> Booking:
-    """Cancel the booking behind a manage link (before the shortest notice); commits."""
-    moment = now or clock.utc_now()
-    booking = booking_for_token(token, moment)
-    _check_changeable(booking, moment)
+def _cancel(booking: Booking, moment: datetime, token: str | None) -> Booking:
+    """Cancel a booking and email the patient, in one transaction."""
     with unit_of_work():
         booking.status = "cancelled"
         booking.updated_at = moment
@@ -347,15 +360,11 @@ def cancel(token: str, now: datetime | None = None) -> Booking:
     return booking
 
 
-def move(token: str, slot_key: str, now: datetime | None = None) -> Booking:
-    """Move the booking behind a manage link to another free slot; commits.
+def _move(booking: Booking, slot: Slot, moment: datetime, token: str | None) -> Booking:
+    """Move a booking to a free slot and email the patient, in one transaction.
 
     The old slot is free the moment this commits; SlotTaken if the new one went first.
     """
-    moment = now or clock.utc_now()
-    booking = booking_for_token(token, moment)
-    _check_changeable(booking, moment)
-    slot = _bookable_slot(slot_key, moment)
     try:
         with unit_of_work():
             booking.clinician_id = slot.clinician_id
@@ -377,6 +386,69 @@ def move(token: str, slot_key: str, now: datetime | None = None) -> Booking:
     except IntegrityError as error:
         raise SlotTaken("Sorry, that time was just taken. Here are the next free times.") from error
     return booking
+
+
+def cancel(token: str, now: datetime | None = None) -> Booking:
+    """Cancel the booking behind a manage link (before the shortest notice); commits."""
+    moment = now or clock.utc_now()
+    booking = booking_for_token(token, moment)
+    _check_changeable(booking, moment)
+    return _cancel(booking, moment, token)
+
+
+def move(token: str, slot_key: str, now: datetime | None = None) -> Booking:
+    """Move the booking behind a manage link to another free slot; commits."""
+    moment = now or clock.utc_now()
+    booking = booking_for_token(token, moment)
+    _check_changeable(booking, moment)
+    return _move(booking, _bookable_slot(slot_key, moment), moment, token)
+
+
+def clinic_booking(booking_id: int, user_id: int, is_admin: bool) -> Booking:
+    """Return a booking its clinician (or an admin) may change; LookupError otherwise."""
+    booking = get_booking(booking_id)
+    if booking is None or (not is_admin and booking.clinician_id != user_id):
+        raise LookupError(booking_id)
+    return booking
+
+
+def _check_clinic_changeable(booking: Booking, moment: datetime) -> None:
+    if booking.status != "booked":
+        raise BookingError("Only a booking still to come can be moved or cancelled.")
+    if clock.aware_utc(booking.starts_at) <= moment:
+        raise BookingError("This consultation's time has already come.")
+
+
+def move_by_clinic(
+    booking_id: int, slot_key: str, user_id: int, is_admin: bool, now: datetime | None = None
+) -> Booking:
+    """Move a booking for the patient (agreed with them, so the shortest notice does not
+    apply); commits and emails the patient the new time."""
+    moment = now or clock.utc_now()
+    booking = clinic_booking(booking_id, user_id, is_admin)
+    _check_clinic_changeable(booking, moment)
+    slot = _bookable_slot(slot_key, moment, with_notice=False)
+    before = {"clinician_id": booking.clinician_id, "starts_at": booking.starts_at.isoformat()}
+    audit.record(
+        user_id,
+        "booking.moved",
+        "booking",
+        booking.id,
+        before,
+        {"clinician_id": slot.clinician_id, "starts_at": slot.starts_at.isoformat()},
+    )
+    return _move(booking, slot, moment, None)
+
+
+def cancel_by_clinic(
+    booking_id: int, user_id: int, is_admin: bool, now: datetime | None = None
+) -> Booking:
+    """Cancel a booking for the patient; commits and emails the patient."""
+    moment = now or clock.utc_now()
+    booking = clinic_booking(booking_id, user_id, is_admin)
+    _check_clinic_changeable(booking, moment)
+    audit.record(user_id, "booking.cancelled", "booking", booking.id, {"status": "booked"})
+    return _cancel(booking, moment, None)
 
 
 def calendar_file(booking: Booking, token: str, now: datetime | None = None) -> bytes:
