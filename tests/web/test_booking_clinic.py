@@ -402,3 +402,18 @@ def test_the_clinic_cancels_a_booking_its_clinician_or_an_admin_only(client, log
         ).status_code
         == 422
     )
+
+
+def test_the_dashboard_queries_do_not_grow_with_the_bookings(client, login, clinic, count_queries):
+    login(clinic)
+
+    def dashboard_queries() -> int:
+        with count_queries() as counter:
+            assert client.get("/clinic/").status_code == 200
+        return len(counter.statements)
+
+    book(client, clinic, TUESDAY_10)
+    few = dashboard_queries()
+    for n in range(1, 5):
+        book(client, clinic, TUESDAY_10 + timedelta(days=n), email=f"p{n}@example.com")
+    assert dashboard_queries() == few
