@@ -36,6 +36,7 @@ for _weekday, _day in enumerate(WEEKDAYS):
                 render_kw={"step": 300},
             ),
         )
+del _weekday, _day, _part, _label
 
 
 class DayOffForm(ShopForm):
