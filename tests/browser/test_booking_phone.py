@@ -114,6 +114,15 @@ def test_booking_on_a_phone_fits_the_screen_and_passes_axe(browser, live_server)
     assert [p for p in problems if "422" not in p] == []
     context.close()
 
+    # On a desktop the booking page fits too.
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.goto(live_server + "/consultation")
+    assert _fits(page)
+    _shot(page, "book-1366")
+    assert _axe_violations(page) == []
+    context.close()
+
     # The clinic sees the booking on its dashboard, on a phone and on a desktop.
     for name, viewport in (("390", PHONE), ("1366", {"width": 1366, "height": 900})):
         context, page = _clinician_page(browser, live_server, viewport)
