@@ -86,6 +86,7 @@ BLUEPRINT_MODULES = (
     "shop.account.views",
     "shop.staff.views",
     "shop.clinic.views",
+    "shop.clinic.bookings",
     "shop.consultation.views",
     "shop.patient.views",
     "shop.concerns.views",

@@ -2,6 +2,7 @@
 
 from models.audit import AuditEntry
 from models.base import Base, db
+from models.bookings import Booking, BookingSettings, ClinicianDayOff, ClinicianHours
 from models.catalogue import (
     Kit,
     KitItem,
@@ -26,7 +27,11 @@ __all__ = [
     "AuditEntry",
     "Base",
     "BasketItem",
+    "Booking",
+    "BookingSettings",
     "CatalogueVersion",
+    "ClinicianDayOff",
+    "ClinicianHours",
     "ConsultationRequest",
     "Kit",
     "KitItem",

@@ -9,6 +9,7 @@ from shop import clock
 from shop.account import commands as account_commands
 from shop.aftercare import ProtocolError, load_protocols
 from shop.checkout import commands as checkout_commands
+from shop.consultation import commands as booking_commands
 from shop.reminders import commands as reminder_commands
 from shop.seed.catalogue_data import DemoCatalogueError, load_demo_catalogue
 from shop.services import inventory, seeding
@@ -20,6 +21,7 @@ def register(app: Flask) -> None:
     checkout_commands.register(app)
     account_commands.register(app)
     reminder_commands.register(app)
+    booking_commands.register(app)
 
     @app.cli.command("seed")
     @click.option(

@@ -181,6 +181,18 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "CONSULTATION_RATE_LIMIT": os.environ.get(
             "CONSULTATION_RATE_LIMIT", "5 per minute; 20 per day"
         ),
+        # Booked consultations: the defaults until an admin saves the clinic's own at
+        # /clinic/schedule (length and gap in minutes, horizon in days, notice in minutes).
+        "BOOKING_CONSULTATION_MINUTES": _int("BOOKING_CONSULTATION_MINUTES", 20),
+        "BOOKING_GAP_MINUTES": _int("BOOKING_GAP_MINUTES", 10),
+        "BOOKING_HORIZON_DAYS": _int("BOOKING_HORIZON_DAYS", 56),
+        "BOOKING_NOTICE_MINUTES": _int("BOOKING_NOTICE_MINUTES", 120),
+        # How many days with free times /consultation lists on one page.
+        "BOOKING_DAYS_SHOWN": _int("BOOKING_DAYS_SHOWN", 5),
+        # Per client address on /consultation/<token>: stops token guessing.
+        "BOOKING_LINK_RATE_LIMIT": os.environ.get(
+            "BOOKING_LINK_RATE_LIMIT", "30 per minute; 300 per day"
+        ),
         # Per client address (and per email) on the "report a concern" forms: each sends an email.
         "CONCERN_RATE_LIMIT": os.environ.get("CONCERN_RATE_LIMIT", "10 per hour; 30 per day"),
         # Rate limits: in memory by default, shared through Redis when REDIS_URL is set.
@@ -254,6 +266,12 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         raise ConfigError(f"CLINIC_OPENING_HOURS: {error}") from error
     if not 0 <= config["REMINDER_SEND_FROM_HOUR"] <= 23:
         raise ConfigError("REMINDER_SEND_FROM_HOUR must be an hour from 0 to 23")
+    for name in ("BOOKING_CONSULTATION_MINUTES", "BOOKING_HORIZON_DAYS", "BOOKING_DAYS_SHOWN"):
+        if config[name] < 1:
+            raise ConfigError(f"{name} must be at least 1")
+    for name in ("BOOKING_GAP_MINUTES", "BOOKING_NOTICE_MINUTES"):
+        if config[name] < 0:
+            raise ConfigError(f"{name} must be 0 or more")
     if not 0 <= config["COMPRESS_BR_LEVEL"] <= 11:
         raise ConfigError("COMPRESS_BR_LEVEL must be a Brotli quality from 0 to 11")
     if not 1 <= config["COMPRESS_LEVEL"] <= 9:

@@ -95,11 +95,11 @@ class AccessLogQueryFilter(logging.Filter):
     """
 
     _QUERY = re.compile(r"\?[^\s\"]*")
-    # Password-reset, email-confirmation, recommendation and plan links carry their token in
-    # the path; a log reader must not be able to use them.
+    # Password-reset, email-confirmation, recommendation, plan and booking links carry their
+    # token in the path; a log reader must not be able to use them.
     _TOKEN_PATH = re.compile(
         r"(/password-reset/|/confirm-email/|/r/|/plans/|/reminders/confirm/"
-        r"|/reminders/unsubscribe/)[^\s\"/?]+"
+        r"|/reminders/unsubscribe/|/consultation/)[^\s\"/?]+"
     )
 
     @classmethod

@@ -25,6 +25,7 @@ from wtforms import SelectChoice
 
 from shop import clock
 from shop.auth import clinician_required
+from shop.clinic.bookings import dashboard_context
 from shop.clinic.forms import (
     MAX_REPORT_DAYS,
     AddItemForm,
@@ -39,6 +40,7 @@ from shop.clinic.forms import (
 )
 from shop.security import keep_private
 from shop.services import concerns, consultations, recommendations
+from shop.services.bookings import clinic_day
 from shop.services.concerns import ConcernError
 from shop.services.consultations import ConsultationError
 from shop.services.recommendations import (
@@ -71,6 +73,8 @@ def dashboard():
         requests=consultations.list_requests(status),
         counts=consultations.count_by_status(),
         status_labels=consultations.STATUS_LABELS,
+        # Booked consultations (shop/clinic/bookings.py): today's and upcoming per clinician.
+        **dashboard_context(),
     )
 
 
@@ -553,7 +557,13 @@ def reports():
         return render_template("clinic/reports.html", form=form, report=None), 400
     form.date_from.data, form.date_to.data = date_from, date_to
     report = recommendations.recommendation_report(date_from, date_to, _actor())
-    return render_template("clinic/reports.html", form=form, report=report, actor=_actor())
+    # Booked consultations and where they led (shop/services/bookings/clinic_day.py).
+    booking_rows = clinic_day.booking_report(
+        date_from, date_to, current_user.id, current_user.has_role("admin")
+    )
+    return render_template(
+        "clinic/reports.html", form=form, report=report, actor=_actor(), booking_rows=booking_rows
+    )
 
 
 @blueprint.app_context_processor

@@ -57,3 +57,43 @@ class ConsultationForm(ShopForm):
     def __init__(self, *args, treatments: list[tuple[str, str]] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.treatment.choices = select_choices([("", "Not sure yet"), *treatments])
+
+
+class BookingForm(ConsultationForm):
+    """The request form's questions with a chosen time in place of preferred times."""
+
+    preferred_times = None
+    phone = StringField(
+        "Phone number",
+        validators=[
+            DataRequired("Please give a phone number, so the clinic can reach you on the day."),
+            Length(max=40, message="A phone number is at most 40 characters."),
+            Regexp(
+                r"^\+?[0-9 ()-]{7,40}$",
+                message="Please enter a phone number using digits, spaces and + ( ) - only.",
+            ),
+        ],
+    )
+    slot = StringField(
+        "Time",
+        validators=[
+            DataRequired("Please choose one of the times listed."),
+            Length(max=40, message="Please choose one of the times listed."),
+        ],
+    )
+
+
+class MoveForm(ShopForm):
+    """A booked consultation's new time."""
+
+    slot = StringField(
+        "New time",
+        validators=[
+            DataRequired("Please choose one of the times listed."),
+            Length(max=40, message="Please choose one of the times listed."),
+        ],
+    )
+
+
+class CancelForm(ShopForm):
+    """Confirm cancelling a booked consultation (the form carries only its CSRF token)."""

@@ -57,6 +57,12 @@ ACCESS: dict[str, str] = {
     "api.aftercare_plan": PUBLIC,
     "consultation.request_form": PUBLIC,
     "consultation.thanks": PUBLIC,
+    "consultation.booked": PUBLIC,  # the booking just made in this browser's session
+    # a booked consultation: whoever holds the manage link's token
+    "consultation.manage": PUBLIC,
+    "consultation.move": PUBLIC,
+    "consultation.cancel": PUBLIC,
+    "consultation.calendar": PUBLIC,
     "ops.healthz": PUBLIC,
     "webhooks.stripe_webhook": PUBLIC,  # signature-checked instead
     # basket and checkout

@@ -16,6 +16,7 @@ from werkzeug.security import check_password_hash
 from models import (
     AuditEntry,
     BasketItem,
+    Booking,
     ConsultationRequest,
     Order,
     OrderEvent,
@@ -135,6 +136,7 @@ def export_data(user_id: int) -> dict[str, Any]:
         .scalars()
         .all()
     )
+    bookings_by_request = _bookings_of([request.id for request in consultations])
     basket = (
         db.session.execute(select(BasketItem).where(BasketItem.user_id == user.id)).scalars().all()
     )
@@ -245,6 +247,7 @@ def export_data(user_id: int) -> dict[str, Any]:
                 "question": request.question,
                 "status": request.status,
                 "contact_consent_at": _iso(request.contact_consent_at),
+                "booking": bookings_by_request.get(request.id),
             }
             for request in consultations
         ],
@@ -309,6 +312,28 @@ def export_data(user_id: int) -> dict[str, Any]:
     }
 
 
+def _bookings_of(request_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Return the booked time of each consultation request that has one, JSON-ready."""
+    if not request_ids:
+        return {}
+    rows = db.session.execute(
+        select(Booking)
+        .where(Booking.consultation_id.in_(request_ids))
+        .options(selectinload(Booking.clinician))
+    ).scalars()
+    return {
+        booking.consultation_id: {
+            "starts_at": _iso(booking.starts_at),
+            "ends_at": _iso(booking.ends_at),
+            "clinician": booking.clinician.name or booking.clinician.email,
+            "status": booking.status,
+            "booked_at": _iso(booking.created_at),
+            "reminder_queued_at": _iso(booking.reminder_queued_at),
+        }
+        for booking in rows
+    }
+
+
 def _reminder_subscriptions(user: User, email_confirmed: bool) -> list[ReminderSubscription]:
     """Return the user's reminder subscriptions: of their saved plans, or to their confirmed
     address."""
@@ -356,10 +381,10 @@ def erase_account(user_id: int, password: str) -> None:
 
     Deletes saved plans, reminder subscriptions, reported concerns with their photos, the
     basket and the account; removes name, email, phone and address from orders; anonymises
-    consultation requests and recommendations sent to the email; scrubs the name and email from
-    notes, refund reasons and audit entries; cancels every email still waiting to go to the
-    address. Records tied only to the email address are included once the address is confirmed.
-    One transaction.
+    consultation requests (cancelling their bookings still to come) and recommendations sent to
+    the email; scrubs the name and email from notes, refund reasons and audit entries; cancels
+    every email still waiting to go to the address. Records tied only to the email address are
+    included once the address is confirmed. One transaction.
     """
     user = db.session.get(User, user_id)
     if user is None:
@@ -411,6 +436,7 @@ def erase_account(user_id: int, password: str) -> None:
         ).scalars():
             event.user_id = None
 
+        erased_requests: list[int] = []
         for request in db.session.execute(
             select(ConsultationRequest).where(
                 _same_email(ConsultationRequest.email, email, email_confirmed)
@@ -424,6 +450,20 @@ def erase_account(user_id: int, password: str) -> None:
             request.question = ""
             request.staff_note = ""
             request.status = "closed"
+            erased_requests.append(request.id)
+        # A booked time stays as an anonymous slot in the clinic's figures; its links stop
+        # working, and one still to come is cancelled so the time is free for someone else.
+        if erased_requests:
+            for booking in db.session.execute(
+                select(Booking).where(Booking.consultation_id.in_(erased_requests))
+            ).scalars():
+                booking.manage_token_hash = None
+                booking.reminder_token_hash = None
+                if (
+                    booking.status == "booked"
+                    and clock.aware_utc(booking.starts_at) > clock.utc_now()
+                ):
+                    booking.status = "cancelled"
         for rec in db.session.execute(
             select(Recommendation).where(
                 _same_email(Recommendation.patient_email, email, email_confirmed)

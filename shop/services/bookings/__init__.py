@@ -1,0 +1,1 @@
+"""Booked consultations: availability (schedule), booking and managing, the clinic's day."""
