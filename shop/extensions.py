@@ -1,5 +1,6 @@
 """Flask extensions, created unbound here and initialised by the application factory."""
 
+from flask import session
 from flask_bootstrap import Bootstrap5
 from flask_caching import Cache
 from flask_compress import Compress
@@ -10,7 +11,21 @@ from flask_migrate import Migrate
 
 from shop.csrf import MaskedCSRFProtect
 
-login_manager = LoginManager()
+
+class ShopLoginManager(LoginManager):
+    """Flask-Login's manager, whose session protection looks only at sessions with a user."""
+
+    def _session_protection_failed(self) -> bool:
+        # A signed-out session (a form token, a guest basket) has no user to protect. Under
+        # "strong" protection Flask-Login would still find its identifier missing, clear it
+        # and mark it changed on every request, so every page sent it again with a cookie
+        # clearing "remember me"; a request with no session at all is never checked either.
+        if "_user_id" not in session:
+            return False
+        return super()._session_protection_failed()
+
+
+login_manager = ShopLoginManager()
 # Flask-WTF's CSRF protection, with the token masked per use (pages are compressed: BREACH).
 csrf = MaskedCSRFProtect()
 migrate = Migrate()

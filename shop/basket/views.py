@@ -15,9 +15,13 @@ blueprint = Blueprint("basket", __name__)
 
 
 @blueprint.app_context_processor
-def inject_basket_count() -> dict[str, int]:
-    """Give every page the number of things in the visitor's basket."""
-    return {"basket_count": basket_count()}
+def inject_basket_count() -> dict:
+    """Let the header ask for the number of things in the visitor's basket.
+
+    A function, asked only where the badge is drawn: a page shared by every visitor is built
+    without it, so building one never loads anybody's user or basket.
+    """
+    return {"basket_count": basket_count}
 
 
 def _show(status: int = 200, problem: str | None = None, form_errors: list[str] | None = None):

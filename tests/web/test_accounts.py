@@ -15,6 +15,7 @@ from models import OutboxEmail, User, db
 from shop.services import accounts
 from shop.services.basket import UserBasket
 from tests.checkout_helpers import add
+from tests.conftest import log_in
 from tests.factories import DEFAULT_PASSWORD, make_lot, make_product, make_user
 
 NEW_PASSWORD = "Fresh-start-2026?"
@@ -559,3 +560,11 @@ def test_guest_basket_joins_the_saved_basket_on_sign_in(client):
     client.post("/account/login", data={"email": "pat@example.com", "password": DEFAULT_PASSWORD})
     item = db.session.execute(select(BasketItem).where(BasketItem.user_id == user.id)).scalar_one()
     assert item.quantity == 3
+
+
+def test_a_signed_in_session_replayed_from_another_browser_is_signed_out(client, app_ctx):
+    log_in(client, make_user(email="replayed@example.com"))
+    assert client.get("/account").status_code == 200
+    # The same cookie from another browser: strong session protection drops the user.
+    response = client.get("/account", headers={"User-Agent": "Another browser/1.0"})
+    assert response.status_code == 302 and "/account/login" in response.headers["Location"]

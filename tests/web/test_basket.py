@@ -307,7 +307,7 @@ def test_basket_count_is_given_to_every_page(client, app_ctx):
     cream = make_product()
     with app_ctx.test_request_context():
         session["basket"] = {f"product:{cream.id}": 3, f"product:{cream.id + 1}": 2}
-        assert render_template_string("{{ basket_count }}") == "5"
+        assert render_template_string("{{ basket_count() }}") == "5"
 
 
 def test_basket_count_of_a_signed_in_customer_comes_from_the_saved_basket(app_ctx):
@@ -319,7 +319,7 @@ def test_basket_count_of_a_signed_in_customer_comes_from_the_saved_basket(app_ct
     basket_service.UserBasket(user.id).save({f"product:{cream.id}": 4})
     with app_ctx.test_request_context():
         login_user(user)
-        assert render_template_string("{{ basket_count }}") == "4"
+        assert render_template_string("{{ basket_count() }}") == "4"
 
 
 def test_empty_basket_page(client):

@@ -189,6 +189,16 @@ def test_personal_parts_are_never_shared_between_two_visitors(client, app_ctx, l
     assert "We do not know that treatment" not in stranger.get("/kits").get_data(as_text=True)
 
 
+def test_a_signed_out_visitor_browsing_on_is_not_sent_the_session_again(client, app_ctx):
+    cream = make_product(name="Browsing Cream")
+    make_lot(cream, 5)
+    first = client.get(f"/products/{cream.slug}")
+    assert any(h.startswith("session=") for h in first.headers.getlist("Set-Cookie"))
+    # The form token is in the session now; nothing about the visitor changes after that.
+    for path in (f"/products/{cream.slug}", "/products", "/kit-finder"):
+        assert client.get(path).headers.getlist("Set-Cookie") == [], path
+
+
 def test_forms_on_shared_pages_carry_each_visitors_own_working_token(
     app, app_ctx, runner, monkeypatch
 ):
