@@ -6,14 +6,19 @@ Create Date: 2026-12-01 18:30:00.000000
 
 product_search holds the words each product is found by (name, brand, category, key
 attributes); the shop rewrites a product's row whenever the product changes. PostgreSQL
-indexes the rows' weighted tsvector with GIN; SQLite keeps an FTS5 table that triggers fill
+stores the rows' weighted tsvector in a generated column indexed with GIN; SQLite keeps an FTS5 table that triggers fill
 from product_search. The rows of the products already in the shop are written here.
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-from models.catalogue import SQLITE_SEARCH_DDL, SQLITE_SEARCH_DROP, product_search_vector
+from models.catalogue import (
+    POSTGRES_SEARCH_DDL,
+    POSTGRES_SEARCH_INDEX,
+    SQLITE_SEARCH_DDL,
+    SQLITE_SEARCH_DROP,
+)
 
 # revision identifiers, used by Alembic.
 revision = "0013"
@@ -23,7 +28,7 @@ depends_on = None
 
 
 def upgrade():
-    search = op.create_table(
+    op.create_table(
         "product_search",
         sa.Column("product_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.Text(), nullable=False),
@@ -40,12 +45,8 @@ def upgrade():
     )
     connection = op.get_bind()
     if connection.dialect.name == "postgresql":
-        op.create_index(
-            "ix_product_search_vector",
-            "product_search",
-            [product_search_vector(search)],
-            postgresql_using="gin",
-        )
+        for statement in POSTGRES_SEARCH_DDL:
+            op.execute(statement)
     elif connection.dialect.name == "sqlite":
         for statement in SQLITE_SEARCH_DDL:
             op.execute(statement)
@@ -59,5 +60,5 @@ def downgrade():
     if op.get_bind().dialect.name == "sqlite":
         op.execute(SQLITE_SEARCH_DROP)
     else:
-        op.drop_index("ix_product_search_vector", table_name="product_search")
+        op.drop_index(POSTGRES_SEARCH_INDEX, table_name="product_search")
     op.drop_table("product_search")

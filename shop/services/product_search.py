@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from models import Product, ProductSearch, ProductSkinType
-from models.catalogue import SQLITE_SEARCH_TABLE, product_search_vector, search_config
+from models.catalogue import SQLITE_SEARCH_TABLE, search_config, stored_search_vector
 from shop.labels import ACTIVE_LABELS, CATEGORY_LABELS, SKIN_TYPE_LABELS
 
 # Longer than any product name and its attributes together: past it, a search is refused.
@@ -198,7 +198,7 @@ def matching(query: Select, search: Search, dialect: str) -> tuple[Select, Colum
         return query, hits.c.rank.asc()
     terms = " & ".join(f"{word}:*" for word in search.words)
     asked = func.to_tsquery(search_config(), bindparam("search_terms", terms))
-    vector = product_search_vector()
+    vector = stored_search_vector()
     query = query.join(ProductSearch, ProductSearch.product_id == Product.id).where(
         vector.op("@@")(asked)
     )
