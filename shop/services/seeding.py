@@ -12,6 +12,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from models import (
+    ClinicianHours,
     Kit,
     KitItem,
     Product,
@@ -27,6 +28,13 @@ from shop.services.catalogue_admin import KIT_ATTRIBUTES, PRODUCT_ATTRIBUTES
 from shop.services.protocols import store_protocol
 from shop.services.unit_of_work import unit_of_work
 
+# The demo clinician's weekly hours, Monday to Friday, in minutes after midnight.
+DEMO_CLINICIAN_HOURS = {
+    "starts_minute": 9 * 60,
+    "ends_minute": 17 * 60,
+    "break_starts_minute": 13 * 60,
+    "break_ends_minute": 14 * 60,
+}
 DEMO_USERS = (
     ("admin@clinic.example", "Alex Admin", "admin"),
     ("staff@clinic.example", "Sam Stockroom", "staff"),
@@ -165,9 +173,15 @@ def seed_users(password: str | None, report: SeedReport) -> None:
         if email in existing:
             continue
         secret = password or secrets.token_urlsafe(12)
-        db.session.add(
-            User(email=email, name=name, role=role, password_hash=generate_password_hash(secret))
-        )
+        user = User(email=email, name=name, role=role, password_hash=generate_password_hash(secret))
+        db.session.add(user)
+        if role == "clinician":
+            # Consultations are bookable in the demo from the start; /clinic/schedule changes it.
+            db.session.flush()  # for the new user's id
+            db.session.add_all(
+                ClinicianHours(clinician_id=user.id, weekday=weekday, **DEMO_CLINICIAN_HOURS)
+                for weekday in range(5)
+            )
         report.users.append((email, role, secret))
 
 

@@ -137,3 +137,9 @@ def test_every_in_stock_demo_kit_is_accepted_by_the_engine_for_its_own_profile(r
             if not result.suitable:
                 continue
             assert result.kit.slug == kit.slug, (kit.slug, treatment, result.substitutions)
+
+
+def test_the_demo_clinician_has_weekday_hours_so_consultations_can_be_booked(runner, client):
+    assert runner.invoke(args=["seed"]).exit_code == 0
+    page = client.get("/consultation").get_data(as_text=True)
+    assert "Book a free consultation" in page and 'type="radio"' in page
