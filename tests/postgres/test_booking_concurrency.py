@@ -14,11 +14,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app import create_app
 from models import Booking, ClinicianHours, ConsultationRequest, OutboxEmail, db
 from shop import clock
 from shop.services.bookings import booking as booking_service
 from tests.factories import make_user
+from tests.postgres.conftest import second_app
 
 PATIENTS = 20
 
@@ -28,20 +28,8 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture
 def race_app(postgres_url, app_ctx):
     """A second app on the same database with a connection for every patient."""
-    application = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": postgres_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": PATIENTS + 4, "max_overflow": 0},
-            "SECRET_KEY": "race",
-            "SERVER_NAME": "shop.test",
-            "WTF_CSRF_ENABLED": False,
-        }
-    )
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with second_app(postgres_url, PATIENTS + 4, WTF_CSRF_ENABLED=False) as application:
+        yield application
 
 
 def test_twenty_patients_booking_one_slot_at_once_leave_exactly_one_booking(app, race_app):

@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from app import create_app
 from models import (
     Order,
     OrderEvent,
@@ -35,6 +34,7 @@ from shop.services.inventory import (
 )
 from shop.services.orders import CheckoutDetails, InsufficientStock
 from tests.factories import make_kit, make_lot, make_product
+from tests.postgres.conftest import second_app
 from tests.stripe_fake import API_KEY, WEBHOOK_SECRET
 
 BUYERS = 24
@@ -45,21 +45,10 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture
 def race_app(postgres_url, app_ctx):
     """A second app on the same database with a pool big enough for every buyer at once."""
-    application = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": postgres_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": BUYERS + 4, "max_overflow": 0},
-            "SECRET_KEY": "race",
-            "SERVER_NAME": "shop.test",
-            "STRIPE_SECRET_KEY": API_KEY,
-            "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        }
-    )
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with second_app(
+        postgres_url, BUYERS + 4, STRIPE_SECRET_KEY=API_KEY, STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET
+    ) as application:
+        yield application
 
 
 def run_together(app, jobs: list[Callable[[], object]]) -> list[tuple[str, object]]:

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app import create_app
 from models import OutboxEmail, ReminderMilestone, ReminderSent, ReminderSubscription, db
 from shop.services import reminders
+from tests.postgres.conftest import second_app
 
 SUBSCRIBERS = 25
 RUNS = 4
@@ -21,19 +21,8 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture
 def race_app(postgres_url, app_ctx):
     """A second app on the same database with a connection for every thread."""
-    application = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": postgres_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": RUNS + 2, "max_overflow": 0},
-            "SECRET_KEY": "race",
-            "SERVER_NAME": "shop.test",
-        }
-    )
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with second_app(postgres_url, RUNS + 2) as application:
+        yield application
 
 
 def _confirmed_subscription(n: int, day: date) -> None:

@@ -14,11 +14,11 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from app import create_app
 from models import AuditEntry, Order, OrderEvent, Payment, StockLot, StockMovement, db
 from shop.services import fulfilment, inventory, orders
 from shop.services.inventory import DeliveryLine, ledger_differences
 from tests.factories import make_lot, make_product, make_user
+from tests.postgres.conftest import second_app
 from tests.staff_helpers import paid_collect_order, place_order
 
 ROUNDS = 12
@@ -29,19 +29,8 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture
 def race_app(postgres_url, app_ctx):
     """A second app on the same database with a pool for every thread."""
-    application = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": postgres_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 8, "max_overflow": 0},
-            "SECRET_KEY": "race",
-            "SERVER_NAME": "shop.test",
-        }
-    )
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with second_app(postgres_url, 8) as application:
+        yield application
 
 
 def run_together(app, jobs: list[Callable[[], None]]) -> list[BaseException]:
