@@ -15,6 +15,7 @@ from models import User, db
 from shop import assets, input_guards, security
 from shop.config import INSTANCE_DIR, PROJECT_ROOT, load_config
 from shop.extensions import (
+    ShopSessionInterface,
     bootstrap,
     compress,
     csrf,
@@ -134,6 +135,7 @@ def register_extensions(app: Flask) -> None:
     compress.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    app.session_interface = ShopSessionInterface()
     login_manager.session_protection = "strong"
     login_manager.login_view = "account.login"
     login_manager.login_message = "Please sign in to see that page."

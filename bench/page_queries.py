@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 
 from app import create_app
 from models import Product, ProductSkinType, StockLot, StockMovement, db
@@ -74,14 +74,14 @@ def measure(client, path: str, repeat: int) -> tuple[int, float]:
         statements.append(statement)
 
     client.get(path)  # warm caches and templates
-    event.listen(db.engine, "before_cursor_execute", count)
+    event.listen(Engine, "before_cursor_execute", count)
     timings = []
     for _ in range(repeat):
         started = time.perf_counter()
         response = client.get(path)
         timings.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, (path, response.status_code)
-    event.remove(db.engine, "before_cursor_execute", count)
+    event.remove(Engine, "before_cursor_execute", count)
     return len(statements) // repeat, statistics.median(timings)
 
 

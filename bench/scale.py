@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask import g
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import Engine, event, insert, select, text
 
 from app import create_app
 from models import (
@@ -305,7 +305,7 @@ def measure(client, path: str, repeat: int, cold: bool) -> tuple[int, float]:
 
     response = client.get(path)  # warm caches and templates
     assert response.status_code == 200, (path, response.status_code)
-    event.listen(db.engine, "before_cursor_execute", count)
+    event.listen(Engine, "before_cursor_execute", count)
     timings = []
     try:
         for _ in range(repeat):
@@ -316,7 +316,7 @@ def measure(client, path: str, repeat: int, cold: bool) -> tuple[int, float]:
             timings.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200, (path, response.status_code)
     finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+        event.remove(Engine, "before_cursor_execute", count)
     return len(statements) // repeat, statistics.median(timings)
 
 

@@ -14,6 +14,7 @@ import secrets
 from sqlalchemy import Integer, String, event, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import db
@@ -119,11 +120,13 @@ def _forget_pending(session: Session) -> None:
     session.info.pop(REPLACED, None)
 
 
-def current_versions(session: Session) -> tuple[str, str, str] | None:
+def current_versions(bind: Session | Connection) -> tuple[str, str, str] | None:
     """Return the (catalogue, stock, sales) tokens, or None before anything was ever recorded.
 
-    Asked on nearly every page, so it runs as a plain Core statement on the session's
-    connection: the ORM's result handling would cost more than the query.
+    Asked on nearly every page, so it runs as a plain Core statement, on the session's
+    connection or on the connection given: the ORM's result handling would cost more than
+    the query.
     """
-    row = session.connection().execute(_CURRENT).first()
+    connection = bind.connection() if isinstance(bind, Session) else bind
+    row = connection.execute(_CURRENT).first()
     return tuple(row) if row else None

@@ -1,6 +1,7 @@
 """Flask extensions, created unbound here and initialised by the application factory."""
 
-from flask import session
+from flask import Flask, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_bootstrap import Bootstrap5
 from flask_caching import Cache
 from flask_compress import Compress
@@ -23,6 +24,21 @@ class ShopLoginManager(LoginManager):
         if "_user_id" not in session:
             return False
         return super()._session_protection_failed()
+
+
+class ShopSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer made once per set of keys."""
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple, object] = {}
+
+    def get_signing_serializer(self, app: Flask):
+        """Return the serializer for the app's current keys (Flask makes one per request)."""
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        serializer = self._serializers.get(keys)
+        if serializer is None:
+            serializer = self._serializers[keys] = super().get_signing_serializer(app)
+        return serializer
 
 
 login_manager = ShopLoginManager()

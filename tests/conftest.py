@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import pytest
 from flask import g
 from jinja2 import StrictUndefined
-from sqlalchemy import event, text
+from sqlalchemy import Engine, event, text
 
 from app import create_app
 from models import db
@@ -182,7 +182,7 @@ class QueryCounter:
 
 @pytest.fixture
 def count_queries(app_ctx):
-    """Return a context manager counting the statements run inside it."""
+    """Return a context manager counting the statements run inside it, on every engine."""
 
     @contextmanager
     def counting():
@@ -191,10 +191,10 @@ def count_queries(app_ctx):
         def record(conn, cursor, statement, parameters, context, executemany):
             counter.statements.append(statement)
 
-        event.listen(db.engine, "before_cursor_execute", record)
+        event.listen(Engine, "before_cursor_execute", record)
         try:
             yield counter
         finally:
-            event.remove(db.engine, "before_cursor_execute", record)
+            event.remove(Engine, "before_cursor_execute", record)
 
     return counting

@@ -12,16 +12,17 @@ the database.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from typing import Generic, TypeVar
 
 import redis
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import event
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from models import current_versions, db
@@ -89,6 +90,68 @@ class TokenMirror:
             log.warning("token mirror not told of a change: %s", error)
 
 
+class TokenReader:
+    """Reads the tokens on an autocommit connection of their own, outside any transaction.
+
+    A request that has asked nothing of the database yet needs no transaction for one row:
+    through the session, PostgreSQL would cost a pre-ping, BEGIN, the SELECT and ROLLBACK,
+    and SQLite the session's set-up and teardown. Tokens read before the page's own queries
+    are never newer than what those queries see, so a page kept under them is never older
+    than its tokens say. A process's main thread (a sync worker's only one) keeps its
+    connection; other threads take one from a small pool and give it back. A database that
+    lives in one connection (SQLite in memory) has no second connection to read from, and is
+    read through the session.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = (
+            None
+            if engine.url.get_backend_name() == "sqlite"
+            and engine.url.database in (None, "", ":memory:")
+            else create_engine(
+                engine.url,
+                isolation_level="AUTOCOMMIT",
+                # Nothing to roll back in autocommit; a dropped connection is noticed by
+                # the read itself, which then asks through the session (pre-pinged).
+                pool_reset_on_return=None,
+                pool_size=1,
+                max_overflow=4,
+            )
+        )
+        self.pid = os.getpid()
+        self.kept: Connection | None = None
+
+    def read(self) -> Tokens | None:
+        """Return the current tokens, read outside the session when it has no transaction."""
+        # A request already inside a transaction reads there, as it reads everything else;
+        # its session is made on first use, so none yet means no transaction yet.
+        if self.engine is None or (db.session.registry.has() and db.session().in_transaction()):
+            return current_versions(db.session)
+        try:
+            if threading.current_thread() is not threading.main_thread():
+                with self.engine.connect() as connection:
+                    return current_versions(connection)
+            if self.kept is None:
+                self.kept = self.engine.connect()
+            return current_versions(self.kept)
+        except DBAPIError as error:
+            log.warning("token read failed, asking through the session: %s", error)
+            self.dispose()
+            return current_versions(db.session)
+
+    def dispose(self) -> None:
+        """Close the reader's connections (a test database about to be dropped, an error)."""
+        kept, self.kept = self.kept, None
+        if kept is not None:
+            kept.invalidate()
+            kept.close()
+        if self.engine is not None:
+            self.engine.dispose()
+
+
+_READER = "shop_token_reader"
+
+
 def init_app(app: Flask) -> None:
     """Read the tokens afresh for each request, and mirror them in Redis when REDIS_URL is set."""
     # Tests keep one app context across requests; each request must read the tokens afresh.
@@ -115,9 +178,19 @@ def tokens() -> Tokens | None:
     info = db.session.info
     if _TOKENS not in info:
         mirror = current_app.extensions.get(_MIRROR)
-        load = partial(current_versions, db.session)
+        load = _token_reader().read
         info[_TOKENS] = mirror.read(load) if mirror else load()
     return info[_TOKENS]
+
+
+def _token_reader() -> TokenReader:
+    # Made on first use, in the process that serves (after a server forks its workers).
+    extensions = current_app.extensions
+    reader = extensions.get(_READER)
+    if reader is None or reader.pid != os.getpid():
+        # A forked child must not use (or close) its parent's connections: it makes its own.
+        reader = extensions[_READER] = TokenReader(db.engine)
+    return reader
 
 
 @event.listens_for(Session, "after_commit")

@@ -147,3 +147,19 @@ def test_a_negative_number_of_trusted_proxies_is_refused(monkeypatch):
     monkeypatch.setenv("PROXY_FIX_X_FOR", "-1")
     with pytest.raises(ConfigError, match="PROXY_FIX_X_FOR"):
         load_config()
+
+
+def test_sessions_follow_a_rotated_secret_key(app, client, login, monkeypatch):
+    from tests.factories import make_user
+
+    login(make_user())
+    assert client.get("/account").status_code == 200
+    old_key = app.secret_key
+    monkeypatch.setitem(app.config, "SECRET_KEY", "a-new-secret-key")
+    monkeypatch.setitem(app.config, "SECRET_KEY_FALLBACKS", [old_key])
+    # Signed with the key now in fallback: still accepted.
+    assert client.get("/account").status_code == 200
+    monkeypatch.setitem(app.config, "SECRET_KEY_FALLBACKS", [])
+    # The old key retired: the session it signed is no longer believed.
+    response = client.get("/account")
+    assert response.status_code == 302 and "/account/login" in response.headers["Location"]

@@ -336,6 +336,32 @@ def test_without_redis_answering_the_tokens_come_from_the_database(app_ctx, capl
     assert "token mirror" in caplog.text
 
 
+def test_tokens_come_from_the_session_when_the_readers_connection_fails(
+    app, app_ctx, monkeypatch, tmp_path, caplog
+):
+    from sqlalchemy import create_engine
+
+    make_product(name="Reader Cream")
+    expected = current_versions(db.session)
+    db.session.rollback()
+    shared_cache.forget_request_tokens()
+    broken = shared_cache.TokenReader(create_engine(f"sqlite:///{tmp_path}/missing/x.sqlite3"))
+    monkeypatch.setitem(app.extensions, "shop_token_reader", broken)
+    assert shared_cache.tokens() == expected
+    assert "token read failed" in caplog.text
+
+
+def test_a_forked_worker_reads_the_tokens_on_connections_of_its_own(app, app_ctx, monkeypatch):
+    import os
+
+    shared_cache.tokens()
+    parents = app.extensions["shop_token_reader"]
+    shared_cache.forget_request_tokens()
+    monkeypatch.setattr(os, "getpid", lambda: parents.pid + 1)
+    shared_cache.tokens()
+    assert app.extensions["shop_token_reader"] is not parents
+
+
 def test_sales_reports_follow_each_sale_and_refund_and_are_shared_in_between(
     app, app_ctx, count_queries
 ):
