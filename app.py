@@ -226,6 +226,7 @@ def register_template_helpers(app: Flask) -> None:
     from shop import labels
     from shop.aftercare import today, vocabulary, wording
     from shop.money import format_pence
+    from shop.services.orders import ORDER_STATUS_LABELS
 
     app.jinja_env.filters["money"] = lambda pence: format_pence(
         pence, app.config["CURRENCY"], app.config["LOCALE"]
@@ -236,6 +237,8 @@ def register_template_helpers(app: Flask) -> None:
         skin_type_label=lambda code: labels.SKIN_TYPE_LABELS.get(code, code),
         concern_label=lambda code: labels.CONCERN_LABELS.get(code, code),
         active_label=lambda code: labels.ACTIVE_LABELS.get(code, code),
+        # One wording of an order's status on every page ("Awaiting payment", not the code).
+        order_status_label=lambda code: ORDER_STATUS_LABELS.get(code, code),
         fitzpatrick_range=labels.fitzpatrick_range,
         screening_summary=labels.screening_summary,
         # One wording of aftercare days and windows for every customer page.

@@ -35,7 +35,7 @@ from shop.labels import (
 )
 from shop.money import parse_pounds
 from shop.services.inventory import ADJUSTMENT_REASONS, MAX_UNITS_PER_LINE
-from shop.services.orders import DESK_PAYMENT_LABELS
+from shop.services.orders import DESK_PAYMENT_LABELS, ORDER_STATUS_LABELS
 
 
 class PoundsField(StringField):
@@ -509,7 +509,7 @@ class OrderFilterForm(DateRangeForm):
         "Status",
         choices=select_choices(
             [("", "Any status"), ("to_pack", "Waiting to be packed")]
-            + [(s, s.replace("_", " ").capitalize()) for s in ORDER_STATUSES]
+            + [(s, ORDER_STATUS_LABELS[s]) for s in ORDER_STATUSES]
         ),
         default="",
     )

@@ -374,3 +374,15 @@ def test_packing_slip_lists_each_lot_to_pack_for_whom(client, staff, app, cream)
     assert "SLIP-1" in html and "SLIP-2" in html and "To pay at the desk: £" in html
     assert "data-print hidden" in html and "js/print.js" in html
     assert client.get("/staff/orders/987654/packing-slip").status_code == 404
+
+
+def test_order_statuses_read_the_same_in_the_list_the_filter_and_the_page(
+    client, staff, app, cream
+):
+    make_lot(cream, 5)
+    order = place_order(app, [(cream.slug, 1, "product")])
+    listing = client.get("/staff/orders").get_data(as_text=True)
+    assert '<option value="pending_payment">Awaiting payment</option>' in listing
+    assert "Pending payment" not in listing
+    page = client.get(f"/staff/orders/{order.id}").get_data(as_text=True)
+    assert "Awaiting payment</span>" in page and "Pending payment" not in page
