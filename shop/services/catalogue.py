@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from array import array
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,7 +20,7 @@ from shop.services.inventory import (
     product_availability,
     sellable_by_product,
 )
-from shop.services.pagination import Page, paginate
+from shop.services.pagination import Page, clamp_page, paginate
 from shop.services.product_search import Search, matching
 
 # The shelf order of the default sort: what a patient needs in the days after a treatment
@@ -125,22 +127,57 @@ def _filtered_products(filters: ProductFilters) -> Select:
 def list_products(filters: ProductFilters, page: int, per_page: int, today: date) -> Page:
     """Return one page of active products matching `filters`, with availability.
 
-    Three queries whatever the page size: the count, the page, and the stock of its products
-    (a search joins the full-text index into the first two).
+    Three queries whatever the page size: the count, the page, and the stock of its products.
+    A search is ranked once per catalogue version (see `_search_ranking`), then costs two: the
+    page's products and their stock.
     """
-    query = _filtered_products(filters)
-    order = PRODUCT_SORTS.get(filters.sort, PRODUCT_SORTS[RECOMMENDED_SORT])
     if filters.search is not None:
-        query, best_first = matching(query, filters.search, db.session.get_bind().dialect.name)
-        if filters.sort == RECOMMENDED_SORT:
+        ranked = _search_ranking(filters, filters.search)
+        page = clamp_page(page, len(ranked), per_page)
+        chosen = ranked[(page - 1) * per_page : page * per_page].tolist()
+        found = {
+            product.id: product
+            for product in db.session.execute(select(Product).where(Product.id.in_(chosen)))
+            .scalars()
+            .all()
+        }
+        products = [found[product_id] for product_id in chosen if product_id in found]
+        return Page(_cards(products, today), page=page, per_page=per_page, total=len(ranked))
+    order = PRODUCT_SORTS.get(filters.sort, PRODUCT_SORTS[RECOMMENDED_SORT])
+    query = _filtered_products(filters).order_by(*order)
+    return paginate(query, page, per_page, lambda rows: _cards(rows, today), scalars=True)
+
+
+def _cards(products: list[Product], today: date) -> list[ProductCard]:
+    """Attach each product's current availability (one query for them all)."""
+    sellable = sellable_by_product((product.id for product in products), today)
+    return [ProductCard(p, product_availability(sellable[p.id])) for p in products]
+
+
+def _search_ranking(filters: ProductFilters, search: Search) -> array:
+    """Return the ids of the active products a search and its filters find, in the order shown.
+
+    Ranking a search orders every match (a thousand of a large catalogue's products for
+    "mineral spf50"), so the ranked ids are kept, shared, until the catalogue changes; stock
+    decides neither a match nor its place, so a sale keeps them, and each page still reads its
+    products' stock afresh. The key is a digest, so what shoppers type is not kept readable.
+    """
+    sort = filters.sort if filters.sort in PRODUCT_SORTS else RECOMMENDED_SORT
+    asked = (search.words, filters.category, filters.min_spf, filters.fragrance_free)
+    asked += (filters.skin_type, sort)
+    digest = hashlib.blake2b(repr(asked).encode(), digest_size=16).hexdigest()
+
+    def rank() -> array:
+        query = _filtered_products(filters).with_only_columns(Product.id)
+        query, best_first = matching(query, search, db.session.get_bind().dialect.name)
+        order = PRODUCT_SORTS[sort]
+        if sort == RECOMMENDED_SORT:
             order = (best_first, *order)
-    query = query.order_by(*order)
+        query = query.order_by(*order)
+        # Four bytes an id: the kept rankings of many searches stay small.
+        return array("i", db.session.execute(query).scalars())
 
-    def cards(products: list[Product]) -> list[ProductCard]:
-        sellable = sellable_by_product((product.id for product in products), today)
-        return [ProductCard(p, product_availability(sellable[p.id])) for p in products]
-
-    return paginate(query, page, per_page, cards, scalars=True)
+    return shared_cache.remember("product-search", (digest,), rank, stock=False)
 
 
 def get_product(slug: str, today: date) -> tuple[ProductCard, list[KitCard]] | None:

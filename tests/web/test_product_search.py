@@ -17,6 +17,7 @@ from shop.services import shared_cache
 from shop.services.product_search import MAX_SEARCH_LENGTH
 from tests.conftest import log_in
 from tests.factories import make_kit, make_lot, make_product, make_user
+from tests.staff_helpers import place_order
 from tests.web.test_staff_catalogue import GOOD_PRODUCT
 from tests.web.test_storefront import _grow_catalogue
 
@@ -231,18 +232,36 @@ def test_a_nul_byte_in_a_search_is_refused(client, shelf):
     assert "NUL character" in page.get_data(as_text=True)
 
 
-def test_searches_never_enter_the_shared_page_cache(client, shelf, count_queries):
+def test_a_search_is_ranked_once_per_catalogue_and_never_kept_as_a_page(
+    client, shelf, app_ctx, count_queries
+):
+    shared_cache.forget_local()
     client.get("/products")
-    kept = len(shared_cache._local)
+
+    def kept_pages() -> set[str]:
+        return {key for key in shared_cache._local if key.startswith("page:")}
+
+    pages = kept_pages()
     for number in range(20):
         assert client.get(f"/products?q=junk{number}").status_code == 200
     assert client.get("/products?q=" + "x" * 500).status_code == 400
-    assert len(shared_cache._local) == kept
-    # The same search twice is answered from the database both times.
-    client.get("/products?q=mineral")
+    assert kept_pages() == pages
+    assert _names(client, "q=umbra&sort=price-asc") == ["Daily Fluid", "Mineral Shield SPF50"]
+    # The same words again (in any case) reuse the ranking: only the page's products and
+    # their stock are read. What was typed is kept only as a digest.
     with count_queries() as again:
-        assert client.get("/products?q=mineral").status_code == 200
-    assert any("product" in statement for statement in again.statements)
+        assert _names(client, "q=UMBRA&sort=price-asc") == ["Daily Fluid", "Mineral Shield SPF50"]
+    assert not any("MATCH" in s or "ts_rank" in s for s in again.statements), again.statements
+    assert not any("umbra" in key.casefold() for key in shared_cache._local)
+    # A sale is shown on the next search; a price change re-sorts it.
+    place_order(app_ctx, [(shelf["fluid"].slug, 4, "product")])
+    assert "Only 1 left" in client.get("/products?q=umbra&sort=price-asc").get_data(as_text=True)
+    shelf["fluid"].price_pence = 3000
+    db.session.commit()
+    assert _names(client, "q=umbra&sort=price-asc") == ["Mineral Shield SPF50", "Daily Fluid"]
+    # A product added to the catalogue is found by a search asked before it existed.
+    make_product(name="Umbra Tinted Veil", brand="Umbra", price_pence=100)
+    assert _names(client, "q=umbra&sort=price-asc")[0] == "Umbra Tinted Veil"
 
 
 def test_a_search_runs_a_constant_number_of_queries(client, count_queries):
