@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import secrets
+from collections.abc import Callable
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect, generate_csrf
@@ -48,13 +49,25 @@ def unmask_token(masked: str) -> str | None:
         return None
 
 
-def masked_csrf_token(secret_key: str | None = None, token_key: str | None = None) -> str:
-    """Return this session's CSRF token under a new mask (a different string at every call).
+def csrf_token_masker(
+    secret_key: str | None = None, token_key: str | None = None
+) -> Callable[[], str]:
+    """Return a function giving this session's CSRF token under a new mask at every call.
 
-    The one way tokens reach a page: csrf_token() in templates and every form's CSRF field.
+    The one way tokens reach a page: csrf_token() in templates, every form's CSRF field and
+    each form of a shared page. The token is asked of Flask-WTF once, when the masker is made
+    (a page with a dozen forms asks once); the placeholder of a page being built for every
+    visitor is handed on as it is.
     """
     token = generate_csrf(secret_key=secret_key, token_key=token_key)
-    return token if token == TOKEN_PLACEHOLDER else mask_token(token)
+    if token == TOKEN_PLACEHOLDER:
+        return lambda: TOKEN_PLACEHOLDER
+    return lambda: mask_token(token)
+
+
+def masked_csrf_token(secret_key: str | None = None, token_key: str | None = None) -> str:
+    """Return this session's CSRF token under a new mask (a different string at every call)."""
+    return csrf_token_masker(secret_key, token_key)()
 
 
 def masked_csrf_meta_tag() -> Markup:

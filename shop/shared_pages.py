@@ -16,11 +16,10 @@ from typing import Any
 
 from flask import current_app, g, render_template, request, session
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 
 from shop import clock
 from shop.basket.session import basket_count
-from shop.csrf import TOKEN_PLACEHOLDER, mask_token
+from shop.csrf import TOKEN_PLACEHOLDER, csrf_token_masker
 from shop.services import shared_cache
 
 HOLES = ("basket_badge", "account_nav", "flashes")
@@ -107,11 +106,11 @@ def personalise(
         holes = {**holes, **{hole: fill() for hole, fill in page_holes.items()}}
     # The session's token is asked of Flask-WTF once, and only on a page with a form (so a
     # page without one starts no session); each form then gets it under a mask of its own.
-    token = generate_csrf() if "csrf" in pieces[1::2] else ""
+    masked = csrf_token_masker() if "csrf" in pieces[1::2] else None
     return b"".join(
         piece
         if index % 2 == 0
-        else (mask_token(token).encode() if piece == "csrf" else holes[piece].encode())
+        else (masked().encode() if masked and piece == "csrf" else holes[piece].encode())
         for index, piece in enumerate(pieces)
     )
 
