@@ -129,24 +129,24 @@ class TokenReader:
             return current_versions(db.session)
         try:
             if threading.current_thread() is not threading.main_thread():
+                # A connection that fails here is closed (and, if it was cut, invalidated
+                # with the pool's older connections) by SQLAlchemy on the way out.
                 with self.engine.connect() as connection:
                     return current_versions(connection)
             if self.kept is None:
                 self.kept = self.engine.connect()
-            return current_versions(self.kept)
+            try:
+                return current_versions(self.kept)
+            except DBAPIError:
+                # Only the main thread uses the kept connection: drop it, so the next read
+                # opens a new one; other threads' pooled connections are left alone.
+                kept, self.kept = self.kept, None
+                kept.invalidate()
+                kept.close()
+                raise
         except DBAPIError as error:
             log.warning("token read failed, asking through the session: %s", error)
-            self.dispose()
             return current_versions(db.session)
-
-    def dispose(self) -> None:
-        """Close the reader's connections (a test database about to be dropped, an error)."""
-        kept, self.kept = self.kept, None
-        if kept is not None:
-            kept.invalidate()
-            kept.close()
-        if self.engine is not None:
-            self.engine.dispose()
 
 
 _READER = "shop_token_reader"

@@ -351,6 +351,28 @@ def test_tokens_come_from_the_session_when_the_readers_connection_fails(
     assert "token read failed" in caplog.text
 
 
+def test_a_kept_connection_that_breaks_is_replaced_and_the_read_still_answers(app_ctx, caplog):
+    reader = shared_cache._token_reader()
+    if reader.engine is None:
+        pytest.skip("a database in one connection is read through the session")
+    make_product(name="Reader Cream")
+    expected = current_versions(db.session)
+    db.session.rollback()
+    shared_cache.forget_request_tokens()
+    assert shared_cache.tokens() == expected
+    broken = reader.kept
+    broken.connection.dbapi_connection.close()  # the server went away under the worker
+    shared_cache.forget_request_tokens()
+    assert shared_cache.tokens() == expected
+    assert "token read failed" in caplog.text
+    db.session.rollback()
+    shared_cache.forget_request_tokens()
+    caplog.clear()
+    assert shared_cache.tokens() == expected
+    assert reader.kept is not None and reader.kept is not broken
+    assert "token read failed" not in caplog.text
+
+
 def test_a_forked_worker_reads_the_tokens_on_connections_of_its_own(app, app_ctx, monkeypatch):
     import os
 
