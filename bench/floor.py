@@ -4,6 +4,7 @@ Run from the project folder (a fresh clone works after `make venv`):
 
     .venv/bin/python bench/floor.py [--database-url postgresql://...] [--redis-url redis://...]
                                     [--seconds 5] [--rounds 3] [--connections 4] [--threads 1]
+                                    [--accept-encoding "gzip, deflate, br"]
 
 It prepares a demo database (a throw-away SQLite file by default, or the PostgreSQL URL given:
 an empty database it may fill, or one it filled before), migrates and seeds it with the shop's
@@ -17,6 +18,10 @@ work on the machine is shared by both sides of each ratio. It prints, per page, 
 requests/s, the median ratio to the trivial route over the rounds, and whether the floor target
 (ratio >= 0.25) is met; it exits 1 when any page misses it, and 2 when it cannot measure (no
 wrk, a page not answering 200, or non-2xx answers during a run).
+
+wrk sends no Accept-Encoding unless --accept-encoding is given; with the value a browser sends,
+each page is measured as it is sent to browsers, compressed (both servers get the header; the
+trivial route's two bytes are never compressed).
 
 Rate limits stay on with the shop's limiter and storage (memory per worker, or Redis with
 --redis-url, as production runs), so their per-request cost is counted. Only the plan API's
@@ -167,10 +172,13 @@ def wait_until_up(url: str, server: subprocess.Popen, log: Path, timeout: float 
     sys.exit(f"{url} did not come up; server log:\n{log.read_text()}")
 
 
-def check_page(url: str) -> str:
+def check_page(url: str, accept_encoding: str = "") -> str:
     """Refuse to measure a page that does not answer 200; return the cookie it set, if any."""
+    headers = {"Accept-Encoding": accept_encoding} if accept_encoding else {}
     try:
-        with urllib.request.urlopen(url, timeout=30) as response:
+        with urllib.request.urlopen(
+            urllib.request.Request(url, headers=headers), timeout=30
+        ) as response:
             response.read()
             status = response.status
             cookie = response.headers.get("Set-Cookie", "").split(";", 1)[0]
@@ -196,7 +204,13 @@ class Visit:
 
 
 def run_wrk(
-    url: str, seconds: int, threads: int, connections: int, cpus: str | None, cookie: str = ""
+    url: str,
+    seconds: int,
+    threads: int,
+    connections: int,
+    cpus: str | None,
+    cookie: str = "",
+    accept_encoding: str = "",
 ) -> float:
     """Run wrk against `url` and return its requests/s; stop if any answer was not 2xx/3xx."""
     command = [
@@ -207,6 +221,7 @@ def run_wrk(
         "--timeout",
         "10s",
         *(["-H", f"Cookie: {cookie}"] if cookie else []),
+        *(["-H", f"Accept-Encoding: {accept_encoding}"] if accept_encoding else []),
         url,
     ]
     done = subprocess.run(pinned(command, cpus), capture_output=True, text=True)
@@ -261,6 +276,11 @@ def parse_arguments() -> argparse.Namespace:
         "--no-pin", action="store_true", help="do not pin the servers and wrk to separate CPUs"
     )
     parser.add_argument(
+        "--accept-encoding",
+        default="",
+        help='send this Accept-Encoding, e.g. "gzip, deflate, br" as browsers do (default: none)',
+    )
+    parser.add_argument(
         "--only", action="append", default=[], help="measure only pages containing this text"
     )
     return parser.parse_args()
@@ -298,29 +318,24 @@ def main() -> int:
             visits = []
             for page in pages:
                 # Each worker compiles templates and fills its caches on first use.
-                cookies = {check_page(shop_url + page) for _ in range(2 * WORKERS)}
+                cookies = {
+                    check_page(shop_url + page, args.accept_encoding) for _ in range(2 * WORKERS)
+                }
                 visits.append(Visit(page))
                 # A page that starts a session (a form's token) costs a first-time visitor
                 # more than one browsing on: both are measured.
                 if cookies != {""}:
                     visits.append(Visit(page, cookies.pop()))
-            run_wrk(trivial_url, 1, args.threads, args.connections, wrk_cpus)
+            load = (args.seconds, args.threads, args.connections, wrk_cpus)
+            encoding = {"accept_encoding": args.accept_encoding}
+            run_wrk(trivial_url, 1, *load[1:], **encoding)
             trivial_rates: dict[Visit, list[float]] = {visit: [] for visit in visits}
             page_rates: dict[Visit, list[float]] = {visit: [] for visit in visits}
             for _ in range(args.rounds):
                 for visit in visits:
-                    trivial_rates[visit].append(
-                        run_wrk(trivial_url, args.seconds, args.threads, args.connections, wrk_cpus)
-                    )
+                    trivial_rates[visit].append(run_wrk(trivial_url, *load, **encoding))
                     page_rates[visit].append(
-                        run_wrk(
-                            shop_url + visit.path,
-                            args.seconds,
-                            args.threads,
-                            args.connections,
-                            wrk_cpus,
-                            visit.cookie,
-                        )
+                        run_wrk(shop_url + visit.path, *load, visit.cookie, **encoding)
                     )
         finally:
             stop(trivial)
@@ -336,7 +351,12 @@ def report(args, database_url, pin, visits, trivial_rates, page_rates) -> int:
         f"Load: wrk -t{args.threads} -c{args.connections} -d{args.seconds}s, {args.rounds} "
         f"interleaved rounds; gunicorn {WORKERS} sync workers per server"
         + (" on CPU 0, wrk on CPU 1" if pin else " (not pinned)")
-        + f"; shop in production mode on {engine}, rate limits in {limits}."
+        + f"; shop in production mode on {engine}, rate limits in {limits}; "
+        + (
+            f"Accept-Encoding: {args.accept_encoding}."
+            if args.accept_encoding
+            else "no Accept-Encoding (nothing compressed)."
+        )
     )
     all_trivial = [rate for rates in trivial_rates.values() for rate in rates]
     print(f"Trivial route: median {statistics.median(all_trivial):.0f} req/s.")
