@@ -156,12 +156,7 @@ def personalise(
         else (masked().encode() if masked and piece == "csrf" else holes[piece].encode())
         for index, piece in enumerate(pieces)
     ]
-    tokens_fit = all(
-        len(filled[index]) == page.token_width
-        for index in range(1, len(pieces), 2)
-        if pieces[index] == "csrf"
-    )
-    if page.deflated is None or not tokens_fit or not _sends_gzip():
+    if page.deflated is None or not _sends_gzip() or not _tokens_fit(page, filled):
         return b"".join(filled)  # type: ignore[arg-type]
     deflated = page.deflated
     body = stitched_gzip.member(
@@ -171,6 +166,15 @@ def personalise(
     response = current_app.response_class(body, mimetype="text/html")
     response.headers["Content-Encoding"] = "gzip"
     return response
+
+
+def _tokens_fit(page: SharedPage, filled: list) -> bool:
+    """Tell whether every form token has the width the page's pieces were deflated around."""
+    return all(
+        len(filled[index]) == page.token_width
+        for index in range(1, len(page.pieces), 2)
+        if page.pieces[index] == "csrf"
+    )
 
 
 def _sends_gzip() -> bool:
