@@ -8,6 +8,10 @@ STAMP := $(VENV)/.installed
 export FLASK_APP := app
 # Where `make test` looks for PostgreSQL when TEST_DATABASE_URL is not set.
 LOCAL_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/shop_test
+# Test processes (pytest-xdist): one per CPU. Each test file runs whole in one process, so the
+# files that share a Redis database never run at the same time; TEST_WORKERS=0 runs serially.
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 .PHONY: run test lint format db-upgrade seed venv clean-db css lighthouse bench-scale bench-floor
 
@@ -28,9 +32,9 @@ run: venv db-upgrade
 # if not).
 test: venv lint
 ifdef TEST_DATABASE_URL
-	$(BIN)/python -m pytest
+	$(PYTEST)
 else
-	$(BIN)/python -m pytest
+	$(PYTEST)
 	$(BIN)/python tests/run_postgres_tests.py "$(LOCAL_TEST_DATABASE_URL)"
 endif
 

@@ -13,6 +13,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from models import db
+from shop.extensions import limiter
 from tests.browser.accessibility import serious_violations
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -62,6 +63,16 @@ def serve_shop(folder, wrap=nullcontext):
         finally:
             server.shutdown()
             thread.join(timeout=5)
+
+
+@pytest.fixture(autouse=True)
+def _limits_off():
+    """Serve every browser test with rate limits off, as its server was made.
+
+    The limiter is one per process: a test of another file in this process may have
+    switched it back on for its own app since the server started.
+    """
+    limiter.enabled = False
 
 
 @pytest.fixture(scope="session")

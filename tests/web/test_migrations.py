@@ -7,12 +7,12 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect, text
 
 from app import create_app
 from models import db
 from models.catalogue import described_by_models
+from tests.databases import new_postgres_database
 
 
 @pytest.fixture
@@ -21,17 +21,8 @@ def empty_database_url(database_url, tmp_path):
     if not database_url.startswith("postgres"):
         yield "sqlite:///" + str(tmp_path / "empty.sqlite3")
         return
-    url = make_url(database_url).set(drivername="postgresql+psycopg")
-    name = f"migrations_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with new_postgres_database(database_url, f"migrations_{uuid.uuid4().hex[:12]}") as url:
+        yield url
 
 
 def test_upgrade_on_an_empty_database_matches_the_models(empty_database_url):

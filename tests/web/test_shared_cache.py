@@ -328,8 +328,12 @@ def test_tokens_read_before_a_change_are_never_used_after_it(app_ctx, mirror):
 def test_without_redis_answering_the_tokens_come_from_the_database(app_ctx, caplog):
     import redis
 
+    # Made as init_app makes the shop's client (from a URL), so a refused connection is
+    # not retried with back-off first.
     dead = shared_cache.TokenMirror(
-        redis.Redis(port=1, socket_connect_timeout=0.2), "test-mirror:", 5
+        redis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2),
+        "test-mirror:",
+        5,
     )
     assert dead.read(lambda: ("c", "s", "o")) == ("c", "s", "o")
     dead.changed()  # a commit that already happened is not turned into an error
