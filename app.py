@@ -240,6 +240,7 @@ def register_template_helpers(app: Flask) -> None:
         # One wording of an order's status on every page ("Awaiting payment", not the code).
         order_status_label=lambda code: ORDER_STATUS_LABELS.get(code, code),
         fitzpatrick_range=labels.fitzpatrick_range,
+        counted=labels.counted,
         screening_summary=labels.screening_summary,
         # One wording of aftercare days and windows for every customer page.
         window_words=wording.window_words,

@@ -43,6 +43,11 @@ CONCERN_LABELS = {
 }
 
 
+def counted(count: int, noun: str, plural: str = "") -> str:
+    """Return a count with its noun, one or many: "1 lot", "3 lots" (never "lot(s)")."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
 def fitzpatrick_range(low: int, high: int) -> str:
     """Describe a Fitzpatrick range for people, e.g. 'Fitzpatrick I-III' or 'all skin types'."""
     if low == 1 and high == 6:

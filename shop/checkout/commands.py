@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 
+from shop.labels import counted
 from shop.services import orders, outbox
 
 
@@ -41,8 +42,8 @@ def register(app: Flask) -> None:
         if not config["MAIL_SERVER"]:
             counts = outbox.outbox_counts()
             click.echo(
-                f"MAIL_SERVER is not set, so nothing was sent; {counts['pending']} "
-                "email(s) are waiting in the outbox.",
+                "MAIL_SERVER is not set, so nothing was sent; "
+                f"{counted(counts['pending'], 'email')} waiting in the outbox.",
                 err=True,
             )
             raise SystemExit(1)
@@ -52,7 +53,7 @@ def register(app: Flask) -> None:
         )
         if report.attempted and not report.sent:
             click.echo(
-                f"None of the {report.attempted} due email(s) could be sent; "
+                f"None of the {counted(report.attempted, 'due email')} could be sent; "
                 "is the mail server down?",
                 err=True,
             )

@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 
 from shop import clock
+from shop.labels import counted
 from shop.services import reminders
 from shop.services.plan_calendar import long_date
 
@@ -40,7 +41,7 @@ def register(app: Flask) -> None:
                     f"Reminders go out from {from_hour:02d}:00 clinic time; nothing queued yet."
                 )
                 ended = reminders.end_finished_subscriptions(today)
-                click.echo(f"Ended {ended} subscription{'s' if ended != 1 else ''}.")
+                click.echo(f"Ended {counted(ended, 'subscription')}.")
                 return
             day = today
         else:
@@ -53,8 +54,8 @@ def register(app: Flask) -> None:
                 )
         report = reminders.queue_reminders(day)
         click.echo(
-            f"Queued {report.queued} reminder{'s' if report.queued != 1 else ''} for "
+            f"Queued {counted(report.queued, 'reminder')} for "
             f"{long_date(day)} ({report.already_queued} already queued)."
         )
         ended = reminders.end_finished_subscriptions(today)
-        click.echo(f"Ended {ended} subscription{'s' if ended != 1 else ''}.")
+        click.echo(f"Ended {counted(ended, 'subscription')}.")

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Integer, String, cast, literal_column, null, select, union_all
 
 from models import AuditEntry, Kit, Order, Product, StockLot, User, db
+from shop.labels import counted
 from shop.services.inventory import ADJUSTMENT_REASONS
 from shop.services.orders import DESK_PAYMENT_PHRASES
 
@@ -157,7 +158,7 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
 
 
 def _units(count: Any) -> str:
-    return f"{count} unit{'' if count == 1 else 's'}"
+    return counted(count, "unit")
 
 
 def _product(names: Names, product_id: Any) -> Piece:

@@ -19,13 +19,13 @@ from shop.aftercare import (
     Protocol,
     Screening,
     plan,
-    protocol_from_dict,
     rules,
 )
 from shop.aftercare import KitItem as EngineKitItem
 from shop.services import shared_cache
 from shop.services.catalogue import price_by_rule
 from shop.services.inventory import sellable_by_product
+from shop.services.protocols import current_protocol
 
 
 class UnknownTreatment(LookupError):
@@ -66,14 +66,7 @@ def treatment_with_protocol(slug: str) -> tuple[Treatment, Protocol]:
     ).scalar_one_or_none()
     if treatment is None or (treatment.protocol_hash is None and not treatment.protocol):
         raise UnknownTreatment(slug)
-    # Reading a protocol checks every rule in it: done once per catalogue version, not per plan.
-    protocol = shared_cache.remember(
-        "protocol",
-        (treatment.slug, treatment.protocol_hash),
-        lambda: protocol_from_dict(treatment.protocol),
-        stock=False,
-    )
-    return treatment, protocol
+    return treatment, current_protocol(treatment)
 
 
 def engine_product(product: Product, sellable: int = 0) -> CatalogueProduct:
@@ -318,6 +311,6 @@ def kit_windows(kit: Kit) -> list[TreatmentWindows]:
     for treatment in kit.treatments:
         if not treatment.protocol:
             continue
-        protocol = protocol_from_dict(treatment.protocol)
+        protocol = current_protocol(treatment)
         found.append(TreatmentWindows(treatment, rules.kit_item_windows(protocol, profile, items)))
     return found

@@ -10,6 +10,7 @@ from sqlalchemy import select, tuple_
 from models import ProtocolVersion, Treatment, db
 from shop.aftercare import Protocol, ProtocolError, content_hash, protocol_from_dict
 from shop.aftercare.protocols import protocol_to_dict, version_key
+from shop.services import shared_cache
 
 
 class ProtocolChanged(ValueError):
@@ -65,6 +66,24 @@ def store_protocol(treatment: Treatment, protocol: Protocol) -> bool:
         date.fromisoformat(protocol.reviewed_on) if protocol.reviewed_on else None
     )
     return True
+
+
+def current_protocol(treatment: Treatment) -> Protocol:
+    """Return the treatment's current protocol, read and checked once per content and catalogue.
+
+    Reading a protocol validates every rule in it (a few milliseconds); kept in the shared
+    cache under its content hash, so a plan, a kit page or the staff kit list reads it once.
+    The stored document itself is loaded only when it is not cached. Raises ProtocolError.
+    """
+    if treatment.protocol_hash is None:
+        # Nothing names this content, so nothing may be kept under a name for it.
+        return protocol_from_dict(treatment.protocol)
+    return shared_cache.remember(
+        "protocol",
+        (treatment.slug, treatment.protocol_hash),
+        lambda: protocol_from_dict(treatment.protocol),
+        stock=False,
+    )
 
 
 def protocols_by_hash(

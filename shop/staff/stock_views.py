@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from shop import clock
 from shop.auth import staff_required
+from shop.labels import counted
 from shop.services import inventory
 from shop.services.catalogue_admin import product_choices
 from shop.staff.blueprint import blueprint
@@ -174,7 +175,8 @@ def stock_receive():
         else:
             units = sum(line.quantity for line in lines)
             flash(
-                f"Delivery booked: {len(lines)} lot(s), {units} units (receipt {receipt.id}).",
+                f"Delivery booked: {counted(len(lines), 'lot')}, {counted(units, 'unit')} "
+                f"(receipt {receipt.id}).",
                 "success",
             )
             return redirect(url_for("staff.stock_list"))
@@ -232,14 +234,16 @@ SUMMARY_CHANGES = 8
 def _stocktake_summary(result: inventory.StocktakeResult) -> str:
     """Say in words what a stocktake booked."""
     if not result.changes:
-        return f"Stocktake booked: all {result.unchanged} lot(s) counted matched the books."
+        return (
+            f"Stocktake booked: all {counted(result.unchanged, 'lot')} counted matched the books."
+        )
     named = [change.describe() for change in result.changes[:SUMMARY_CHANGES]]
     more = len(result.changes) - len(named)
     text = "Stocktake booked. " + "; ".join(named)
     if more:
-        text += f"; and {more} more lot(s) changed"
+        text += f"; and {counted(more, 'more lot')} changed"
     if result.unchanged:
-        text += f". {result.unchanged} lot(s) matched the books"
+        text += f". {counted(result.unchanged, 'lot')} matched the books"
     return text + "."
 
 
@@ -253,7 +257,10 @@ def stock_expired():
             abort(400, description="The form expired; please try again.")
         written = inventory.write_off_expired(clock.today(), current_user.id)
         units = sum(w.units for w in written)
-        flash(f"Wrote off {units} expired unit(s) from {len(written)} lot(s).", "success")
+        flash(
+            f"Wrote off {counted(units, 'expired unit')} from {counted(len(written), 'lot')}.",
+            "success",
+        )
         return redirect(url_for("staff.stock_expired"))
     return render_template(
         "staff/stock_expired.html", lots=inventory.expired_lots_on_hand(clock.today()), form=form

@@ -167,7 +167,7 @@ def test_without_a_mail_server_nothing_is_sent_and_the_command_says_why(runner, 
     row = queue()
     result = runner.invoke(args=["outbox", "send"])
     assert result.exit_code == 1
-    assert "MAIL_SERVER is not set" in result.output and "1 email(s) are waiting" in result.output
+    assert "MAIL_SERVER is not set" in result.output and "1 email waiting" in result.output
     assert reload(row).status == "pending" and reload(row).attempts == 0
 
 

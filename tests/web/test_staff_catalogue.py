@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from io import BytesIO
 
 import pytest
@@ -272,9 +273,9 @@ def test_kit_page_warns_when_the_kit_breaks_its_protocol_and_shows_availability(
     assert "Rose Cream is not fragrance-free, and products with fragrance" in html
     assert "Glow Cleanser contains AHA (glycolic or lactic acid), and exfoliating acids" in html
     assert "Daily SPF30 does not reach the SPF50 needed for Fitzpatrick IV-VI skin" in html
-    assert "2 kit(s) can be made" in html
+    assert "2 kits can be made" in html
     listing = client.get("/staff/kits").get_data(as_text=True)
-    assert "warning(s)" in listing
+    assert "3 warnings" in listing
 
 
 def test_a_kit_that_follows_the_protocol_has_no_warnings(app_ctx, needling):
@@ -286,6 +287,33 @@ def test_a_kit_that_follows_the_protocol_has_no_warnings(app_ctx, needling):
     kit = make_kit([(sun, 1), (cleanser, 1), (moist, 1)], treatments=[needling])
     warnings = [w for w in kit_protocol_warnings(kit) if "has nothing for" not in w]
     assert warnings == []
+
+
+def test_the_kit_list_checks_each_kit_once_and_follows_a_product_change(
+    client, staff, needling, monkeypatch
+):
+    from shop.aftercare import rules
+
+    sun = make_product(name="Mineral SPF50", category="sunscreen", spf=50, uv_filter="mineral")
+    cleanser = make_product(name="Gentle Cleanser", category="cleanser")
+    moist = make_product(name="Moisturiser", category="moisturiser", actives=["ceramides"])
+    make_kit([(sun, 1), (cleanser, 1), (moist, 1)], treatments=[needling], name="Needling kit")
+    checks = []
+    check = rules.kit_warnings
+    monkeypatch.setattr(rules, "kit_warnings", lambda *a, **k: checks.append(1) or check(*a, **k))
+
+    def warnings_shown() -> int:
+        row = client.get("/staff/kits").get_data(as_text=True).split("Needling kit", 1)[1]
+        found = re.search(r"(\d+) warning|>OK<", row)
+        assert found, "the kit's row shows neither warnings nor OK"
+        return int(found.group(1) or 0)
+
+    before = warnings_shown()
+    assert warnings_shown() == before and len(checks) == 1  # the second view checks nothing
+    moist.fragrance_free = False  # as the product form would save it
+    db.session.commit()
+    assert warnings_shown() == before + 1
+    assert len(checks) == 2
 
 
 @pytest.mark.parametrize(

@@ -377,7 +377,7 @@ def test_a_valid_csv_is_previewed_then_booked(client, staff, cream):
     response = upload(client, text, supplier="Derma")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "Every row is valid: 2 lot(s), 15 units" in html
+    assert "Every row is valid: 2 lots, 15 units" in html
     assert lot_count() == 0  # a preview books nothing
     confirm = client.post(
         "/staff/stock/import/confirm", data={"csv_text": text, "supplier": "Derma"}
@@ -553,7 +553,7 @@ def test_a_stocktake_says_in_words_what_changed(client, staff, cream):
     html = response.get_data(as_text=True)
     assert "Calm Cream lot L24-0917: 10 → 8, 2 written off" in html
     assert "Calm Cream lot L24-1002: 3 → 5, 2 found" in html
-    assert "1 lot(s) matched the books" in html
+    assert "1 lot matched the books" in html
 
 
 def test_a_count_far_from_the_books_is_booked_only_once_confirmed(client, staff, cream, app):

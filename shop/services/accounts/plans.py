@@ -21,12 +21,12 @@ from models import (
     db,
 )
 from shop import clock
-from shop.aftercare import Catalogue, Profile, ProtocolError, Screening, protocol_from_dict
+from shop.aftercare import Catalogue, Profile, ProtocolError, Screening
 from shop.aftercare import plan as build_plan
 from shop.services import plan_links, recommendations
 from shop.services.accounts.errors import AccountError
 from shop.services.plans import PlanRequest
-from shop.services.protocols import protocols_by_hash
+from shop.services.protocols import current_protocol, protocols_by_hash
 from shop.services.unit_of_work import unit_of_work
 
 
@@ -311,7 +311,7 @@ def _protocols_for(rows: Iterable[tuple[SavedPlan, Treatment | None]]) -> dict[i
         protocol = stored.get((plan.treatment_id, plan.protocol_hash or ""))
         if protocol is None and treatment is not None and treatment.protocol:
             try:
-                protocol = protocol_from_dict(treatment.protocol)
+                protocol = current_protocol(treatment)
             except ProtocolError:
                 protocol = None
         protocols[plan.id] = protocol

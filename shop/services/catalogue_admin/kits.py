@@ -11,7 +11,8 @@ from sqlalchemy.orm import selectinload
 
 from models import Kit, KitItem, Product, Treatment, db
 from models.vocabulary import CONCERNS
-from shop.aftercare import Protocol, ProtocolError, protocol_from_dict, rules
+from shop.aftercare import Protocol, ProtocolError, rules
+from shop.services import shared_cache
 from shop.services.audit import record
 from shop.services.catalogue import KitPrice, kit_price
 from shop.services.catalogue_admin.common import (
@@ -24,6 +25,7 @@ from shop.services.catalogue_admin.common import (
 from shop.services.inventory import Availability, kit_availabilities
 from shop.services.pagination import Page, paginate
 from shop.services.plans import engine_product
+from shop.services.protocols import current_protocol
 from shop.services.unit_of_work import unit_of_work
 
 
@@ -208,7 +210,9 @@ def kit_protocol_warnings(
         if treatment.id not in protocols:
             try:
                 protocols[treatment.id] = (
-                    protocol_from_dict(treatment.protocol) if treatment.protocol else None
+                    current_protocol(treatment)
+                    if treatment.protocol_hash or treatment.protocol
+                    else None
                 )
             except ProtocolError:
                 warnings.append(f"The {treatment.name} protocol data is invalid; ask an admin.")
@@ -252,9 +256,20 @@ def list_kits(today: date, page: int = 1, per_page: int = 15) -> Page:
     def overviews(kits: list[Kit]) -> list[KitAdmin]:
         availability = kit_availabilities(kits, today)
         protocols: dict[int, Protocol | None] = {}
+        # Checking a kit against its protocols runs the rule checker for every skin type and
+        # concern it covers (most of this page's time); the answer depends on the catalogue
+        # alone (kits, products, treatments), so it is kept under the catalogue token.
         return [
             KitAdmin(
-                kit, kit_price(kit), availability[kit.id], kit_protocol_warnings(kit, protocols)
+                kit,
+                kit_price(kit),
+                availability[kit.id],
+                shared_cache.remember(
+                    "kit-warnings",
+                    (kit.id,),
+                    lambda kit=kit: kit_protocol_warnings(kit, protocols),
+                    stock=False,
+                ),
             )
             for kit in kits
         ]

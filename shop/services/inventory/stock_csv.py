@@ -11,6 +11,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from models import Product, StockLot, StockReceipt, db
+from shop.labels import counted
 from shop.money import parse_pounds, plain_pounds
 from shop.services.inventory.deliveries import (
     DeliveryLine,
@@ -102,7 +103,7 @@ class CsvImportError(StockError):
 
     def __init__(self, problems: list[CsvProblem]) -> None:
         self.problems = problems
-        super().__init__(f"{len(problems)} problem(s) in the file")
+        super().__init__(f"{counted(len(problems), 'problem')} in the file")
 
 
 # A data row of the file: its line number and its values by column name.
