@@ -20,6 +20,7 @@ from shop.services.catalogue_admin.images import (
 from shop.services.catalogue_admin.kits import (
     KitAdmin,
     KitItemInput,
+    KitRow,
     create_kit,
     get_kit,
     kit_overview,
@@ -52,6 +53,7 @@ __all__ = [
     "ImageError",
     "KitAdmin",
     "KitItemInput",
+    "KitRow",
     "ProductAdminRow",
     "checked_webp",
     "create_kit",

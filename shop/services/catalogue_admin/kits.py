@@ -246,25 +246,48 @@ def kit_overview(kit_id: int, today: date) -> KitAdmin | None:
     return KitAdmin(kit, kit_price(kit), availability, kit_protocol_warnings(kit))
 
 
-def list_kits(today: date, page: int = 1, per_page: int = 15) -> Page:
-    """Return one page of kits (active or not) with price, availability and warnings.
+@dataclass(frozen=True)
+class KitRow:
+    """One kit's line in the staff kit list: plain values, so a page of them can be cached."""
 
-    A fixed number of queries whatever the catalogue's size: the count, the page's kits,
-    their items, products, skin types and treatments, and their stock.
+    kit_id: int
+    name: str
+    is_active: bool
+    treatments: str
+    fitzpatrick_min: int
+    fitzpatrick_max: int
+    items: int
+    price_pence: int
+    availability: Availability
+    warnings: list[str]
+
+
+def list_kits(today: date, page: int = 1, per_page: int = 15) -> Page:
+    """Return one page of kits (active or not) as KitRows: price, availability and warnings.
+
+    Built with a fixed number of queries whatever the catalogue's size (the count, the page's
+    kits, their items, products, skin types and treatments, and their stock), then kept until
+    the catalogue or stock changes, so a page seen again reads only the tokens.
     """
 
-    def overviews(kits: list[Kit]) -> list[KitAdmin]:
+    def overviews(kits: list[Kit]) -> list[KitRow]:
         availability = kit_availabilities(kits, today)
         protocols: dict[int, Protocol | None] = {}
         # Checking a kit against its protocols runs the rule checker for every skin type and
-        # concern it covers (most of this page's time); the answer depends on the catalogue
-        # alone (kits, products, treatments), so it is kept under the catalogue token.
+        # concern it covers (most of the build); the answer depends on the catalogue alone
+        # (kits, products, treatments), so a sale, which rebuilds the page, keeps it.
         return [
-            KitAdmin(
-                kit,
-                kit_price(kit),
-                availability[kit.id],
-                shared_cache.remember(
+            KitRow(
+                kit_id=kit.id,
+                name=kit.name,
+                is_active=kit.is_active,
+                treatments=", ".join(treatment.name for treatment in kit.treatments),
+                fitzpatrick_min=kit.fitzpatrick_min,
+                fitzpatrick_max=kit.fitzpatrick_max,
+                items=len(kit.items),
+                price_pence=kit_price(kit).price_pence,
+                availability=availability[kit.id],
+                warnings=shared_cache.remember(
                     "kit-warnings",
                     (kit.id,),
                     lambda kit=kit: kit_protocol_warnings(kit, protocols),
@@ -284,4 +307,10 @@ def list_kits(today: date, page: int = 1, per_page: int = 15) -> Page:
             selectinload(Kit.treatments),
         )
     )
-    return paginate(query, page, per_page, overviews, scalars=True)
+
+    def build() -> Page | shared_cache.Uncached[Page]:
+        listing = paginate(query, page, per_page, overviews, scalars=True)
+        # A page number past the end shows the last page: not worth an entry of its own.
+        return listing if listing.page == page else shared_cache.Uncached(listing)
+
+    return shared_cache.remember("staff-kits", (today.isoformat(), page, per_page), build)
