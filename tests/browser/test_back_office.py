@@ -73,7 +73,14 @@ def test_a_reserved_order_is_made_ready_then_collected_and_paid(live_server, scr
 
 @pytest.mark.parametrize(
     "path",
-    ["/staff/", "/staff/reports", "/staff/audit", "/staff/stock/count", "/staff/stock/receive"],
+    [
+        "/staff/",
+        "/staff/kits",
+        "/staff/reports",
+        "/staff/audit",
+        "/staff/stock/count",
+        "/staff/stock/receive",
+    ],
 )
 def test_back_office_pages_fit_the_screen_and_pass_axe(live_server, screen, path):
     sign_in(screen, live_server, "staff@clinic.example")
