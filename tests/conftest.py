@@ -30,15 +30,17 @@ def _is_postgres(url: str) -> bool:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory, worker_id) -> Iterator[str]:
+def database_url(tmp_path_factory) -> Iterator[str]:
     """The database the suite runs on: TEST_DATABASE_URL, or a fresh SQLite file.
 
     Tests empty every table after themselves, so two processes of a parallel run (pytest -n)
     on one database would wipe each other's rows: each has `<name>_<worker>` of its own.
     SQLite files are per process already, as each has its own temporary folder.
     """
-    if TEST_DATABASE_URL and _is_postgres(TEST_DATABASE_URL) and worker_id != "master":
-        name = f"{make_url(TEST_DATABASE_URL).database}_{worker_id}"
+    # pytest-xdist names each of its processes (gw0, gw1 ...) in this variable.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if TEST_DATABASE_URL and _is_postgres(TEST_DATABASE_URL) and worker:
+        name = f"{make_url(TEST_DATABASE_URL).database}_{worker}"
         with new_postgres_database(TEST_DATABASE_URL, name) as url:
             yield url
     elif TEST_DATABASE_URL:
