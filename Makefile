@@ -9,7 +9,8 @@ export FLASK_APP := app
 # Where `make test` looks for PostgreSQL when TEST_DATABASE_URL is not set.
 LOCAL_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/shop_test
 # Test processes (pytest-xdist): one per CPU. Each test file runs whole in one process, so the
-# files that share a Redis database never run at the same time; TEST_WORKERS=0 runs serially.
+# tests of a file that empties a Redis database of its own never overlap; TEST_WORKERS=0 runs
+# everything in one process.
 TEST_WORKERS ?= auto
 PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 

@@ -241,6 +241,7 @@ def register_template_helpers(app: Flask) -> None:
         order_status_label=lambda code: ORDER_STATUS_LABELS.get(code, code),
         fitzpatrick_range=labels.fitzpatrick_range,
         counted=labels.counted,
+        plural=labels.plural,
         screening_summary=labels.screening_summary,
         # One wording of aftercare days and windows for every customer page.
         window_words=wording.window_words,

@@ -28,6 +28,8 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from multiprocessing.connection import Connection
@@ -485,33 +487,25 @@ def measure_both(small: Shop, large: Shop, pages: list[str], repeat: int):
     )
 
 
-def small_database(url: str, given: str) -> tuple[str, bool]:
-    """Return the small shop's PostgreSQL URL and whether the bench created that database."""
-    if given:
-        return given, False
+@contextmanager
+def sibling_database(url: str) -> Iterator[str]:
+    """Yield an empty database `<name>_small` beside PostgreSQL `url`; drop it afterwards."""
     parsed = make_url(url)
-    name = f"{parsed.database}_small"
+    name = sql.Identifier(f"{parsed.database}_small")
     where = {"host": parsed.host, "port": parsed.port, "user": parsed.username}
-    with psycopg.connect(
-        dbname="postgres", autocommit=True, password=parsed.password, **where
-    ) as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return parsed.set(database=name).render_as_string(hide_password=False), True
 
+    def admin(statement: sql.Composed) -> None:
+        with psycopg.connect(
+            dbname="postgres", autocommit=True, password=parsed.password, **where
+        ) as connection:
+            connection.execute(statement)
 
-def drop_database(url: str) -> None:
-    """Drop the database the bench created for the small shop."""
-    parsed = make_url(url)
-    where = {"host": parsed.host, "port": parsed.port, "user": parsed.username}
-    with psycopg.connect(
-        dbname="postgres", autocommit=True, password=parsed.password, **where
-    ) as admin:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(parsed.database)
-            )
-        )
+    admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+    admin(sql.SQL("CREATE DATABASE {}").format(name))
+    try:
+        yield parsed.set(database=f"{parsed.database}_small").render_as_string(hide_password=False)
+    finally:
+        admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
 
 
 def main() -> int:
@@ -527,20 +521,16 @@ def main() -> int:
     args = parser.parse_args()
     today = date.today().isoformat()
     pages = [*STOREFRONT, PLAN_API.format(today=today), *STAFF]
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
         large_url = args.database_url or f"sqlite:///{folder}/large.sqlite3"
-        small_url, created = f"sqlite:///{folder}/small.sqlite3", False
-        if args.database_url:
-            small_url, created = small_database(args.database_url, args.small_database_url)
-        try:
-            small, large = Shop(small_url, False, args), Shop(large_url, True, args)
-            small_built, large_built = small.answer(), large.answer()
-            small_figures, large_figures = measure_both(small, large, pages, args.repeat)
-            small.close()
-            large.close()
-        finally:
-            if created:
-                drop_database(small_url)
+        small_url = args.small_database_url or f"sqlite:///{folder}/small.sqlite3"
+        if args.database_url and not args.small_database_url:
+            small_url = stack.enter_context(sibling_database(args.database_url))
+        small, large = Shop(small_url, False, args), Shop(large_url, True, args)
+        small_built, large_built = small.answer(), large.answer()
+        small_figures, large_figures = measure_both(small, large, pages, args.repeat)
+        small.close()
+        large.close()
     return report(args, large_url, pages, small_built, large_built, small_figures, large_figures)
 
 

@@ -43,9 +43,14 @@ CONCERN_LABELS = {
 }
 
 
-def counted(count: int, noun: str, plural: str = "") -> str:
+def plural(count: int, one: str, many: str = "") -> str:
+    """Return the words for one or for many ("lot" / "lots"; "lot expires" / "lots expire")."""
+    return one if count == 1 else many or one + "s"
+
+
+def counted(count: int, noun: str, many: str = "") -> str:
     """Return a count with its noun, one or many: "1 lot", "3 lots" (never "lot(s)")."""
-    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+    return f"{count} {plural(count, noun, many)}"
 
 
 def fitzpatrick_range(low: int, high: int) -> str:

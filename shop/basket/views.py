@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from shop import clock
 from shop.basket.forms import AddItemsForm, AddToBasketForm, RemoveLineForm, UpdateLineForm
 from shop.basket.session import basket_count, current_store, remember_plan_link
+from shop.labels import counted
 from shop.services import basket as basket_service
 from shop.services import orders
 from shop.services.basket import BasketError, NotInBasket
@@ -94,7 +95,7 @@ def add_items():
     except BasketError as error:
         return _show(409, problem=str(error))
     remember_plan_link(form.plan.data)
-    flash(f"Added {len(names)} product{'s' if len(names) != 1 else ''} to your basket.", "success")
+    flash(f"Added {counted(len(names), 'product')} to your basket.", "success")
     return redirect(url_for("basket.view"), 303)
 
 

@@ -28,7 +28,7 @@ def register(app: Flask) -> None:
     def expire_stale_command(limit: int) -> None:
         """Release the stock of unpaid orders whose reservation has lapsed (safe to overlap)."""
         expired = orders.expire_stale_orders(limit=limit)
-        click.echo(f"Expired {expired} unpaid order{'s' if expired != 1 else ''}.")
+        click.echo(f"Expired {counted(expired, 'unpaid order')}.")
 
     @outbox_group.command("send")
     @click.option("--limit", default=100, show_default=True, help="Most emails to send per run.")
@@ -53,8 +53,12 @@ def register(app: Flask) -> None:
         )
         if report.attempted and not report.sent:
             click.echo(
-                f"None of the {counted(report.attempted, 'due email')} could be sent; "
-                "is the mail server down?",
+                (
+                    "The due email could not be sent"
+                    if report.attempted == 1
+                    else f"None of the {counted(report.attempted, 'due email')} could be sent"
+                )
+                + "; is the mail server down?",
                 err=True,
             )
             raise SystemExit(1)

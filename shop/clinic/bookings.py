@@ -32,6 +32,7 @@ from shop.clinic.booking_forms import (
     WeekForm,
 )
 from shop.clinic.forms import ConfirmForm
+from shop.labels import plural
 from shop.services.bookings import booking as bookings
 from shop.services.bookings import clinic_day, schedule
 from shop.services.bookings.booking import STATUS_LABELS, BookingError, SlotTaken
@@ -145,7 +146,8 @@ def _page(
 def _after_change(clinician_id: int, stranded: int, done: str):
     if stranded:
         flash(
-            f"{done} {stranded} booked consultation{'s are' if stranded != 1 else ' is'} now "
+            f"{done} {stranded} "
+            f"{plural(stranded, 'booked consultation is', 'booked consultations are')} now "
             "outside the hours: see the list below and move them with the patient.",
             "warning",
         )

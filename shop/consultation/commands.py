@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from shop.labels import counted
 from shop.services.bookings import booking as bookings
 
 
@@ -21,7 +22,4 @@ def register(app: Flask) -> None:
         even by overlapping runs. `flask outbox send` delivers them.
         """
         queued, already = bookings.queue_day_before_reminders()
-        click.echo(
-            f"Queued {queued} consultation reminder{'s' if queued != 1 else ''} "
-            f"({already} already queued)."
-        )
+        click.echo(f"Queued {counted(queued, 'consultation reminder')} ({already} already queued).")

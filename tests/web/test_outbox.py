@@ -98,7 +98,7 @@ def test_server_down_keeps_emails_pending_and_they_go_out_later(runner, mail_con
     down = runner.invoke(args=["outbox", "send"])
     # Nothing could be sent: cron must see a failure.
     assert down.exit_code == 1
-    assert "will retry 1" in down.output and "could be sent" in down.output
+    assert "will retry 1" in down.output and "The due email could not be sent" in down.output
     row = reload(row)
     assert row.status == "pending" and row.attempts == 1
     assert "Could not reach the mail server" in row.last_error

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from models import Kit, KitItem, Product, Treatment, db
 from models.vocabulary import CONCERNS
-from shop.aftercare import Protocol, ProtocolError, rules
+from shop.aftercare import ProtocolError, rules
 from shop.services import shared_cache
 from shop.services.audit import record
 from shop.services.catalogue import KitPrice, kit_price
@@ -194,32 +194,23 @@ def treatment_choices() -> list[tuple[int, str]]:
     return [(tid, name) for tid, name in rows]
 
 
-def kit_protocol_warnings(
-    kit: Kit, protocols: dict[int, Protocol | None] | None = None
-) -> list[str]:
+def kit_protocol_warnings(kit: Kit) -> list[str]:
     """Return where a kit breaks its treatments' protocol rules, in words staff can act on.
 
     The aftercare rule checker decides, for every Fitzpatrick type in the kit's range and each
-    concern it targets, exactly as it decides for a patient. `protocols` caches parsed
-    protocols by treatment id across kits.
+    concern it targets, exactly as it decides for a patient (protocols read once each, see
+    current_protocol).
     """
-    protocols = {} if protocols is None else protocols
     warnings: list[str] = []
     items = [(engine_product(item.product), item.purpose) for item in kit.items]
     for treatment in kit.treatments:
-        if treatment.id not in protocols:
-            try:
-                protocols[treatment.id] = (
-                    current_protocol(treatment)
-                    if treatment.protocol_hash or treatment.protocol
-                    else None
-                )
-            except ProtocolError:
-                warnings.append(f"The {treatment.name} protocol data is invalid; ask an admin.")
-                continue
-        protocol = protocols[treatment.id]
-        if protocol is None:
+        if not (treatment.protocol_hash or treatment.protocol):
             warnings.append(f"{treatment.name} has no protocol data, so the kit cannot be checked.")
+            continue
+        try:
+            protocol = current_protocol(treatment)
+        except ProtocolError:
+            warnings.append(f"The {treatment.name} protocol data is invalid; ask an admin.")
             continue
         warnings += rules.kit_warnings(
             protocol, items, kit.fitzpatrick_min, kit.fitzpatrick_max, kit.concerns or ()
@@ -272,7 +263,6 @@ def list_kits(today: date, page: int = 1, per_page: int = 15) -> Page:
 
     def overviews(kits: list[Kit]) -> list[KitRow]:
         availability = kit_availabilities(kits, today)
-        protocols: dict[int, Protocol | None] = {}
         # Checking a kit against its protocols runs the rule checker for every skin type and
         # concern it covers (most of the build); the answer depends on the catalogue alone
         # (kits, products, treatments), so a sale, which rebuilds the page, keeps it.
@@ -290,7 +280,7 @@ def list_kits(today: date, page: int = 1, per_page: int = 15) -> Page:
                 warnings=shared_cache.remember(
                     "kit-warnings",
                     (kit.id,),
-                    lambda kit=kit: kit_protocol_warnings(kit, protocols),
+                    lambda kit=kit: kit_protocol_warnings(kit),
                     stock=False,
                 ),
             )
