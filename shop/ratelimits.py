@@ -3,7 +3,7 @@
 Apply them as decorators under the route decorator, e.g.::
 
     @blueprint.route("/aftercare-plan", methods=["GET", "POST"])
-    @plan_api_limits
+    @plan_api_limit
     def aftercare_plan(): ...
 
 Limits are counted in the limiter's storage: memory by default, Redis when REDIS_URL is set, so
@@ -18,7 +18,6 @@ from collections.abc import Callable
 
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
-from flask_login import current_user
 
 from shop.extensions import limiter
 
@@ -36,18 +35,9 @@ def submitted_email_key() -> str:
     return "account:" + hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
-def signed_in_user_key() -> str:
-    """Key a limit by the signed-in account (the database id, never the email)."""
-    return f"user:{current_user.id}"
-
-
 def _failed(response) -> bool:
     """Count only refused attempts, so a customer who signs in is not slowed down."""
     return response.status_code >= 400
-
-
-def _anonymous() -> bool:
-    return not current_user.is_authenticated
 
 
 def form_limits(setting: str, scope: str, failures_only_per_account: bool = False) -> Callable:
@@ -74,16 +64,9 @@ registration_limits = form_limits("REGISTER_RATE_LIMIT", "register")
 password_reset_limits = form_limits("PASSWORD_RESET_RATE_LIMIT", "password-reset")
 
 
-def plan_api_limits(view: Callable) -> Callable:
-    """Limit the aftercare-plan API per client address, and per account when signed in."""
-    per_ip = limiter.limit(_setting("PLAN_API_RATE_LIMIT"), scope="plan-api:ip")
-    per_user = limiter.limit(
-        _setting("PLAN_API_RATE_LIMIT"),
-        key_func=signed_in_user_key,
-        exempt_when=_anonymous,
-        scope="plan-api:user",
-    )
-    return per_ip(per_user(view))
+# The aftercare-plan API, per client address: it takes no cookies, so an address is all
+# there is to count by.
+plan_api_limit = limiter.limit(_setting("PLAN_API_RATE_LIMIT"), scope="plan-api:ip")
 
 
 # Catalogue pages, served to everyone from the shared render: they declare no limit, and

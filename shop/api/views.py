@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from shop import clock
 from shop.api.schema import FieldProblem, parse_plan_input
-from shop.extensions import csrf, limiter
+from shop.extensions import csrf
+from shop.ratelimits import plan_api_limit
 from shop.services import plans
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -25,7 +26,7 @@ def _bad_request(problems: list[FieldProblem]):
 
 @blueprint.route("/aftercare-plan", methods=["GET", "POST"])
 @csrf.exempt  # a JSON API without cookies-based state changes; it only computes a plan
-@limiter.limit(lambda: current_app.config["PLAN_API_RATE_LIMIT"])
+@plan_api_limit
 def aftercare_plan():
     """Return the aftercare plan as JSON: GET with query parameters or POST a JSON object."""
     if request.method == "POST":
@@ -40,10 +41,13 @@ def aftercare_plan():
     plan_request, problems = parse_plan_input(data, from_json=from_json, today=today)
     if plan_request is None:
         return _bad_request(problems)
-    result = plans.build_plan(plan_request, today)
-    body = result.plan.to_dict()
-    skus = {slug: product.sku for slug, product in result.products.items()}
+    try:
+        body = plans.plan_for(plan_request, today).to_dict()
+    except plans.UnknownTreatment:
+        # A treatment the engine knows that this shop does not offer (yet): the field's fault.
+        return _bad_request([FieldProblem("treatment", "is not offered by this clinic")])
     if body["kit"]:
+        skus = plans.product_skus()
         for item in body["kit"]["items"]:
             item["sku"] = skus.get(item["slug"])
     return jsonify(body)

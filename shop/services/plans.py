@@ -259,16 +259,59 @@ def stored_kit(slug: str | None, name: str, price_pence: int, rows) -> PlanKit:
     )
 
 
+def treatment_protocol(slug: str) -> Protocol:
+    """Return the current protocol of the treatment `slug`, or raise UnknownTreatment.
+
+    Kept under the catalogue token (a treatment or protocol change replaces it), so a plan
+    worked out from public inputs asks the database nothing once the cache is warm. Unknown
+    slugs are never kept, so what anyone types cannot fill the cache.
+    """
+
+    def load() -> Protocol | None:
+        try:
+            return treatment_with_protocol(slug)[1]
+        except UnknownTreatment:
+            return None
+
+    protocol = shared_cache.remember("treatment-protocol", (slug,), load, stock=False)
+    if protocol is None:
+        raise UnknownTreatment(slug)
+    return protocol
+
+
+def product_skus() -> dict[str, str]:
+    """Return each active product's SKU by slug, kept under the catalogue token."""
+
+    def load() -> dict[str, str]:
+        rows = db.session.execute(
+            select(Product.slug, Product.sku).where(Product.is_active.is_(True))
+        )
+        return dict(rows.all())
+
+    return shared_cache.remember("product-skus", (), load, stock=False)
+
+
+def plan_for(request: PlanRequest, today: date, protocol: Protocol | None = None) -> Plan:
+    """Work out the engine's plan for `request` from the shared, cached catalogue.
+
+    Reads no ORM object; `protocol` is the treatment's, when the caller has it already.
+    Raises UnknownTreatment for an unknown slug and ValueError for an invalid profile.
+    """
+    if protocol is None:
+        protocol = treatment_protocol(request.treatment)
+    profile = Profile(fitzpatrick=request.fitzpatrick, concerns=frozenset(request.concerns))
+    return plan(
+        protocol, profile, request.screening, request.treated_on, today, engine_catalogue(today)
+    )
+
+
 def build_plan(request: PlanRequest, today: date) -> PlanResult:
-    """Work out a patient's plan and kit from their treatment, skin and screening answers.
+    """Work out a patient's plan and kit, with the treatment, kit and product rows to keep.
 
     Raises UnknownTreatment for an unknown slug and ValueError for an invalid profile.
     """
     treatment, protocol = treatment_with_protocol(request.treatment)
-    profile = Profile(fitzpatrick=request.fitzpatrick, concerns=frozenset(request.concerns))
-    result = plan(
-        protocol, profile, request.screening, request.treated_on, today, engine_catalogue(today)
-    )
+    result = plan_for(request, today, protocol)
     slugs = [item.slug for item in result.kit.items] if result.kit else []
     products = (
         {

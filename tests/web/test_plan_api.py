@@ -234,6 +234,28 @@ def test_missing_everything_lists_every_required_field(client, seeded):
     assert {"treatment", "treated_on", "fitzpatrick"} <= fields
 
 
+def test_a_treatment_this_clinic_does_not_offer_gets_a_400(client):
+    # The engine knows microneedling, but this shop has no treatment row for it (not seeded).
+    response = _get(
+        client, treatment="microneedling", treated_on=date.today().isoformat(), fitzpatrick="2"
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"]["errors"] == [
+        {"field": "treatment", "problem": "is not offered by this clinic"}
+    ]
+
+
+def test_a_plan_asked_again_reads_only_the_tokens(client, seeded, count_queries):
+    query = {"treatment": "microneedling", "treated_on": date.today().isoformat()}
+    first = _get(client, **query, fitzpatrick="2")
+    with count_queries() as again:
+        second = _get(client, **query, fitzpatrick="5")
+    assert first.status_code == second.status_code == 200
+    # The protocol, the catalogue with its stock and the SKUs are shared; the plan is not.
+    assert len(again.statements) == 1 and "FROM catalogue_version" in again.statements[0]
+    assert second.get_json()["kit"]["slug"] != first.get_json()["kit"]["slug"]
+
+
 def test_unknown_api_path_is_json_404(client):
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404

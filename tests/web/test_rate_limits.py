@@ -1,4 +1,4 @@
-"""Rate limits on sign-in, registration and password reset: per address and per account."""
+"""Rate limits on sign-in, registration, password reset and the plan API."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from app import create_app
 from models import OutboxEmail, User, db
 from shop.extensions import limiter
-from shop.ratelimits import plan_api_limits
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -171,31 +170,29 @@ def test_password_reset_requests_are_limited_per_account(client, tight_limits):
     assert db.session.execute(select(func.count()).select_from(OutboxEmail)).scalar_one() == 2
 
 
-def test_plan_api_limit_decorator_is_ready_for_the_api(database_url):
-    """The API applies `plan_api_limits`; here it guards a stand-in route on a fresh app."""
-    fresh = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "PLAN_API_RATE_LIMIT": "2 per minute",
-        }
-    )
+def test_the_plan_api_is_limited_per_address_with_json_and_headers(client, app_ctx, monkeypatch):
+    monkeypatch.setitem(app_ctx.config, "PLAN_API_RATE_LIMIT", "2 per minute")
+    query = {"treatment": "microneedling", "treated_on": "2026-13-45", "fitzpatrick": "2"}
 
-    @plan_api_limits
-    def stand_in_plan():
-        return {"ok": True}
+    def ask(address):
+        return client.get(
+            "/api/v1/aftercare-plan", query_string=query, environ_base={"REMOTE_ADDR": address}
+        )
 
-    fresh.add_url_rule("/api/v1/__plan-limit-check", "plan_limit_check", stand_in_plan)
-    client = fresh.test_client()
     try:
-        assert client.get("/api/v1/__plan-limit-check").status_code == 200
-        assert client.get("/api/v1/__plan-limit-check").status_code == 200
-        blocked = client.get("/api/v1/__plan-limit-check")
+        first = ask("10.4.0.1")
+        # Refused input counts too: a client cannot probe for free.
+        assert first.status_code == 400
+        assert first.headers["X-RateLimit-Limit"] == "2"
+        assert first.headers["X-RateLimit-Remaining"] == "1"
+        assert ask("10.4.0.1").status_code == 400
+        blocked = ask("10.4.0.1")
         assert blocked.status_code == 429
         assert blocked.get_json()["error"]["status"] == 429
+        assert int(blocked.headers["Retry-After"]) > 0
+        assert ask("10.4.0.2").status_code == 400  # another address has its own count
     finally:
-        with fresh.app_context():
-            limiter.reset()
+        limiter.reset()
 
 
 # --- Redis ----------------------------------------------------------------------------------
