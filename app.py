@@ -65,6 +65,20 @@ DATABASE_UNAVAILABLE_ERRORS = (sa_exc.OperationalError, sa_exc.InterfaceError, s
 # Seconds a client is told to wait before trying again while the database is unavailable.
 DATABASE_RETRY_AFTER_SECONDS = 30
 
+
+def _keep_the_database_wait(response):
+    """Keep a 503's Retry-After at the database wait at least.
+
+    The rate limiter merges its own reset into an existing Retry-After and rounds the sum
+    down, so "30" could leave it as "29"; this runs after it (registered before it).
+    """
+    if g.get("database_unavailable"):
+        told = response.headers.get("Retry-After", "")
+        if not told.isdigit() or int(told) < DATABASE_RETRY_AFTER_SECONDS:
+            response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
+
+
 # The main menu; an entry shows once its blueprint is registered.
 NAV_LINKS = (
     ("treatments.index", "Treatments"),
@@ -133,6 +147,7 @@ def register_extensions(app: Flask) -> None:
     shared_cache_service.init_app(app)
     assets.init_app(app)
     compress.init_app(app)
+    app.after_request(_keep_the_database_wait)  # before the limiter, so it runs after it
     limiter.init_app(app)
     login_manager.init_app(app)
     app.session_interface = ShopSessionInterface()
@@ -202,6 +217,7 @@ def register_errorhandlers(app: Flask) -> None:
             db.session.close()  # the connection is gone; let the pool replace it
         # Render as a visitor: the page must not need the database that could not be reached.
         g._login_user = login_manager.anonymous_user()
+        g.database_unavailable = True
         body, code = render_error(
             503, "We cannot reach our records just now. Please try again in a minute."
         )

@@ -215,6 +215,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # A sliding window counter lets no burst of twice the limit through where two fixed
+        # windows meet, and counts a request and its headers in two round trips, not three.
+        "RATELIMIT_STRATEGY": "sliding-window-counter",
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute; 50 per hour"),
         "PLAN_API_RATE_LIMIT": os.environ.get("PLAN_API_RATE_LIMIT", "120 per minute"),
         "REGISTER_RATE_LIMIT": os.environ.get("REGISTER_RATE_LIMIT", "5 per minute; 30 per hour"),

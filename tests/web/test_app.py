@@ -138,7 +138,7 @@ def test_the_api_answers_json_503_when_the_database_is_down(app_without_database
         query_string={"treatment": "ipl", "treated_on": date.today().isoformat(), "fitzpatrick": 2},
     )
     assert response.status_code == 503
-    # The API's rate limiter may push the wait out to the end of its window.
+    # The API's rate limiter may push the wait out to the end of its window, never below it.
     assert int(response.headers["Retry-After"]) >= 30
     assert response.get_json()["error"]["status"] == 503
 
