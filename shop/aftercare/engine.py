@@ -497,18 +497,21 @@ def _remembered_kit(
     needs: tuple[EffectiveNeed, ...],
     catalogue: Catalogue,
 ) -> tuple[PlanKit | None, list[Substitution]]:
-    """Choose the kit once per catalogue for the same protocol version, skin, answers and needs.
+    """Choose the kit once per catalogue for the same protocol, skin and answers.
 
-    A protocol's slug and version name its content (the shop refuses new content under an
-    old version); the needs print the same when they are equal.
+    `needs` follow from those three, so they need no place in the key (printing them for one
+    cost a third of a plan). The protocol is known by the object itself: its id in the key,
+    and the object kept beside the answer, since a freed object's id can be reused.
     """
 
-    def choose() -> tuple[PlanKit | None, tuple[Substitution, ...]]:
+    def choose() -> tuple[Protocol, PlanKit | None, tuple[Substitution, ...]]:
         kit, substitutions = _choose_kit(protocol, profile, screening, needs, catalogue)
-        return kit, tuple(substitutions)  # kept, so never changed by a caller
+        return protocol, kit, tuple(substitutions)  # kept, so never changed by a caller
 
-    key = ("kit", protocol.slug, protocol.version, profile, screening, repr(needs))
-    kit, substitutions = catalogue.remembered(key, choose)
+    key = ("kit", id(protocol), profile, screening)
+    chosen_for, kit, substitutions = catalogue.remembered(key, choose)
+    if chosen_for is not protocol:
+        chosen_for, kit, substitutions = choose()
     return kit, list(substitutions)
 
 

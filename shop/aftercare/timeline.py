@@ -21,10 +21,6 @@ class Window:
     from_day: int
     until_day: int
 
-    def covers(self, day: int) -> bool:
-        """Return True when the window includes the given day."""
-        return self.from_day <= day <= self.until_day
-
 
 @dataclass(frozen=True)
 class TimelineDay:
@@ -58,9 +54,15 @@ def today_in_timeline(treated_on: date, today: date, last_day: int) -> int | Non
     return day if 0 <= day <= last_day else None
 
 
-def _texts_on(windows: Sequence[Window], day: int) -> tuple[str, ...]:
-    # dict.fromkeys drops repeats while keeping the caller's (deterministic) order.
-    return tuple(dict.fromkeys(w.text for w in windows if w.covers(day)))
+def _texts_by_day(windows: Sequence[Window], last_day: int) -> list[tuple[str, ...]]:
+    """Return, for each day from D0 to last_day, the texts of the windows covering it."""
+    # One pass over the windows, not one over every window for each day. Dicts drop repeats
+    # while keeping the caller's (deterministic) order.
+    days: list[dict[str, None]] = [{} for _ in range(last_day + 1)]
+    for window in windows:
+        for day in range(max(window.from_day, 0), min(window.until_day, last_day) + 1):
+            days[day][window.text] = None
+    return [tuple(texts) for texts in days]
 
 
 def build_timeline(
@@ -72,12 +74,13 @@ def build_timeline(
 ) -> tuple[TimelineDay, ...]:
     """Return one TimelineDay for each day from D0 to last_day, in order."""
     current = today_in_timeline(treated_on, today, last_day)
+    use, avoid = _texts_by_day(uses, last_day), _texts_by_day(avoids, last_day)
     return tuple(
         TimelineDay(
             day=day,
             date=treated_on + timedelta(days=day),
-            use=_texts_on(uses, day),
-            avoid=_texts_on(avoids, day),
+            use=use[day],
+            avoid=avoid[day],
             is_today=day == current,
         )
         for day in range(last_day + 1)
