@@ -1,4 +1,4 @@
-"""CSRF tokens masked afresh on every use, so compressed pages never repeat the secret (BREACH)."""
+"""CSRF tokens under a fresh mask in every response, so no two pages repeat the secret (BREACH)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ import base64
 import binascii
 import hashlib
 import secrets
-from collections.abc import Callable
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, request
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 from itsdangerous import URLSafeTimedSerializer
 from markupsafe import Markup, escape
@@ -62,25 +61,29 @@ def unmask_token(masked: str) -> str | None:
         return None
 
 
-def csrf_token_masker(
-    secret_key: str | None = None, token_key: str | None = None
-) -> Callable[[], str]:
-    """Return a function giving this session's CSRF token under a new mask at every call.
-
-    The one way tokens reach a page: csrf_token() in templates, every form's CSRF field and
-    each form of a shared page. The token is asked of Flask-WTF once, when the masker is made
-    (a page with a dozen forms asks once); the placeholder of a page being built for every
-    visitor is handed on as it is.
-    """
-    token = generate_csrf(secret_key=secret_key, token_key=token_key)
-    if token == TOKEN_PLACEHOLDER:
-        return lambda: TOKEN_PLACEHOLDER
-    return lambda: mask_token(token)
+# Where a request keeps its masked token (with the token it masks): on the request itself,
+# not `g`, which may outlive a request when an app context was pushed around several.
+_MASKED = "shop.masked_csrf_token"
 
 
 def masked_csrf_token(secret_key: str | None = None, token_key: str | None = None) -> str:
-    """Return this session's CSRF token under a new mask (a different string at every call)."""
-    return csrf_token_masker(secret_key, token_key)()
+    """Return this session's CSRF token under this response's mask.
+
+    Every form of one response carries the same masked token and the next response another:
+    BREACH needs a secret that stays the same from response to response, and the mask
+    changes it each time, so a mask per form would only cost more. While a page shared by
+    every visitor is being built, the placeholder is handed on as it is.
+    """
+    token = generate_csrf(secret_key=secret_key, token_key=token_key)
+    if token == TOKEN_PLACEHOLDER:
+        return token
+    if not has_request_context():
+        return mask_token(token)
+    kept = request.environ.get(_MASKED)
+    # A token made afresh in this request (a new session at sign-in) gets a mask of its own.
+    if kept is None or kept[0] != token:
+        kept = request.environ[_MASKED] = (token, mask_token(token))
+    return kept[1]
 
 
 def masked_csrf_meta_tag() -> Markup:

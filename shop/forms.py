@@ -36,7 +36,7 @@ MAX_DAYS_AHEAD = 366
 
 
 class MaskedFormCSRF(CSRF):
-    """A form's CSRF field that renders a freshly masked token and unmasks the one sent back."""
+    """A form's CSRF field: the response's masked token out, the sent one unmasked back in."""
 
     def setup_form(self, form):
         """Keep the form's meta: it holds the CSRF secret, field name and time limit."""
@@ -44,7 +44,7 @@ class MaskedFormCSRF(CSRF):
         return super().setup_form(form)
 
     def generate_csrf_token(self, csrf_token_field) -> str:
-        """Return the session's token (Flask-WTF's) under a new mask."""
+        """Return the session's token (Flask-WTF's) under this response's mask."""
         return masked_csrf_token(self.meta.csrf_secret, self.meta.csrf_field_name)
 
     def validate_csrf_token(self, form, field) -> None:
@@ -60,7 +60,7 @@ class MaskedFormCSRF(CSRF):
 
 
 class ShopForm(FlaskForm):
-    """The base of every form of the shop: a FlaskForm whose CSRF token is masked per render."""
+    """The base of every form of the shop: a FlaskForm whose CSRF token is masked per response."""
 
     class Meta:
         """Swap in the masked CSRF field; the rest of FlaskForm's meta stays."""

@@ -21,7 +21,7 @@ from flask_login import current_user
 
 from shop import clock, stitched_gzip
 from shop.basket.session import basket_count
-from shop.csrf import TOKEN_PLACEHOLDER, csrf_token_masker, masked_token_width
+from shop.csrf import TOKEN_PLACEHOLDER, masked_csrf_token, masked_token_width
 from shop.services import shared_cache
 
 HOLES = ("basket_badge", "account_nav", "flashes")
@@ -147,13 +147,11 @@ def personalise(
     if page_holes:
         holes = {**holes, **{hole: fill() for hole, fill in page_holes.items()}}
     pieces = page.pieces
-    # The session's token is asked of Flask-WTF once, and only on a page with a form (so a
-    # page without one starts no session); each form then gets it under a mask of its own.
-    masked = csrf_token_masker() if "csrf" in pieces[1::2] else None
+    # The session's token is asked for only on a page with a form, so a page without one
+    # starts no session; every form of the response carries it under the response's mask.
+    token = masked_csrf_token().encode() if "csrf" in pieces[1::2] else b""
     filled = [
-        piece
-        if index % 2 == 0
-        else (masked().encode() if masked and piece == "csrf" else holes[piece].encode())
+        piece if index % 2 == 0 else (token if piece == "csrf" else holes[piece].encode())
         for index, piece in enumerate(pieces)
     ]
     if page.deflated is None or not _sends_gzip() or not _tokens_fit(page, filled):
