@@ -59,11 +59,30 @@ class TokenMirror:
         self.generation_key = f"{prefix}tokens:generation"
         self.tokens_key = f"{prefix}tokens:current"
         self.seconds = seconds
+        self.kept: tuple[int, redis.Connection] | None = None
+
+    def _mirrored(self) -> list[bytes | None]:
+        """Ask Redis for the generation and the mirrored tokens: one round trip."""
+        if threading.current_thread() is not threading.main_thread():
+            return self.client.mget(self.generation_key, self.tokens_key)
+        # Asked on every page, so a process's main thread (a sync worker's only one) keeps a
+        # connection of its own and speaks to it directly: the client's pool and retry
+        # layers cost about a third of the round trip. A forked child makes its own.
+        if self.kept is None or self.kept[0] != os.getpid():
+            self.kept = (os.getpid(), self.client.connection_pool.make_connection())
+        connection = self.kept[1]
+        try:
+            connection.send_command("MGET", self.generation_key, self.tokens_key)
+            return connection.read_response()
+        except redis.RedisError:
+            self.kept = None
+            connection.disconnect()
+            raise
 
     def read(self, load: Callable[[], Tokens | None]) -> Tokens | None:
         """Return the current tokens: the mirrored ones if still current, else `load()`'s."""
         try:
-            generation, mirrored = self.client.mget(self.generation_key, self.tokens_key)
+            generation, mirrored = self._mirrored()
         except redis.RedisError as error:
             log.warning("token mirror unavailable, reading the database: %s", error)
             return load()

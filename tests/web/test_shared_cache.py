@@ -8,6 +8,7 @@ never part of what is shared.
 from __future__ import annotations
 
 import re
+import socket
 from datetime import date, timedelta
 
 import pytest
@@ -304,6 +305,19 @@ def test_with_the_mirror_a_shared_page_asks_nothing_of_the_database(
     )
     assert response.status_code == 302
     assert "£12.50" in client.get("/products").get_data(as_text=True)
+
+
+def test_a_mirror_connection_that_breaks_is_replaced_and_the_read_still_answers(
+    app_ctx, mirror, caplog
+):
+    current = ("c-now", "s-now", "o-now")
+    assert mirror.read(lambda: current) == current
+    _pid, connection = mirror.kept
+    connection._sock.shutdown(socket.SHUT_RDWR)  # cut underneath, as a restarted Redis would
+    assert mirror.read(lambda: current) == current  # from the database this once
+    assert "token mirror unavailable" in caplog.text
+    assert mirror.read(lambda: pytest.fail("read from the database")) == current
+    assert mirror.kept[1] is not connection
 
 
 def test_tokens_read_before_a_change_are_never_used_after_it(app_ctx, mirror):
