@@ -5,19 +5,50 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import os
 import secrets
 
-from flask import Flask, current_app, has_request_context, request
-from flask_wtf.csrf import CSRFProtect, generate_csrf
-from itsdangerous import URLSafeTimedSerializer
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_wtf.csrf import CSRFProtect
 from markupsafe import Markup, escape
 
+from shop.signing import LeanTimedSerializer
+
 INVALID_TOKEN = "The CSRF token is invalid."
-# What Flask-WTF hands out while a page shared by every visitor is being built: that page
+# What the form token is while a page shared by every visitor is being built: that page
 # keeps this placeholder where each form's token goes, and every visitor's copy gets a masked
 # token of their own in its place. Masked, it could not be found again, and every visitor
 # would get the same dead token.
 TOKEN_PLACEHOLDER = "personal-csrf-token-mark"
+# Flask-WTF's salt for form tokens: its check (validate_csrf) reads what is signed with it.
+_SALT = "wtf-csrf-token"
+_SIGNERS: dict[str | bytes, LeanTimedSerializer] = {}
+
+
+def _signer(secret_key: str | bytes) -> LeanTimedSerializer:
+    signer = _SIGNERS.get(secret_key)
+    if signer is None:
+        signer = _SIGNERS[secret_key] = LeanTimedSerializer(secret_key, salt=_SALT)
+    return signer
+
+
+def signed_csrf_token(secret_key: str | None = None, token_key: str | None = None) -> str:
+    """Return this request's signed CSRF token, made as Flask-WTF's generate_csrf makes it.
+
+    The same random token kept in the session, signed with a time stamp under the same key
+    and salt, so Flask-WTF checks it as its own; but by a serializer kept per key that skips
+    zlib, where generate_csrf makes a serializer and sets zlib up on every page with a form.
+    A value already in `g` (the placeholder of a shared page being built) is handed on.
+    """
+    config = current_app.config
+    secret = secret_key or config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    field = token_key or config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
+    if field not in g:
+        raw = session.get(field)
+        if not isinstance(raw, str):
+            raw = session[field] = hashlib.sha1(os.urandom(64)).hexdigest()
+        setattr(g, field, _signer(secret).dumps(raw))
+    return g.get(field)
 
 
 def mask_token(token: str) -> str:
@@ -40,7 +71,7 @@ def masked_token_width() -> int:
     time stamp). Shared pages count on it to compress around form tokens; each request
     checks its tokens have this width, so a different token format costs only that saving.
     """
-    signer = URLSafeTimedSerializer(current_app.secret_key, salt="wtf-csrf-token")
+    signer = _signer(current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key)
     return len(mask_token(signer.dumps(hashlib.sha1(b"").hexdigest())))
 
 
@@ -74,7 +105,7 @@ def masked_csrf_token(secret_key: str | None = None, token_key: str | None = Non
     changes it each time, so a mask per form would only cost more. While a page shared by
     every visitor is being built, the placeholder is handed on as it is.
     """
-    token = generate_csrf(secret_key=secret_key, token_key=token_key)
+    token = signed_csrf_token(secret_key, token_key)
     if token == TOKEN_PLACEHOLDER:
         return token
     if not has_request_context():
