@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import os
 import secrets
 
-from flask import Flask, current_app, g, has_request_context, request, session
+from flask import Flask, current_app, g, request, session
 from flask_wtf.csrf import CSRFProtect
 from markupsafe import Markup, escape
 
@@ -22,14 +23,17 @@ INVALID_TOKEN = "The CSRF token is invalid."
 TOKEN_PLACEHOLDER = "personal-csrf-token-mark"
 # Flask-WTF's salt for form tokens: its check (validate_csrf) reads what is signed with it.
 _SALT = "wtf-csrf-token"
-_SIGNERS: dict[str | bytes, LeanTimedSerializer] = {}
 
 
-def _signer(secret_key: str | bytes) -> LeanTimedSerializer:
-    signer = _SIGNERS.get(secret_key)
-    if signer is None:
-        signer = _SIGNERS[secret_key] = LeanTimedSerializer(secret_key, salt=_SALT)
-    return signer
+@functools.cache
+def _signer_for(secret_key: str | bytes) -> LeanTimedSerializer:
+    return LeanTimedSerializer(secret_key, salt=_SALT)
+
+
+def _signer(secret_key: str | None = None) -> LeanTimedSerializer:
+    """Return the form tokens' signer for `secret_key`, or for the app's CSRF key."""
+    config = current_app.config
+    return _signer_for(secret_key or config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key)
 
 
 def signed_csrf_token(secret_key: str | None = None, token_key: str | None = None) -> str:
@@ -40,14 +44,12 @@ def signed_csrf_token(secret_key: str | None = None, token_key: str | None = Non
     zlib, where generate_csrf makes a serializer and sets zlib up on every page with a form.
     A value already in `g` (the placeholder of a shared page being built) is handed on.
     """
-    config = current_app.config
-    secret = secret_key or config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-    field = token_key or config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
+    field = token_key or current_app.config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
     if field not in g:
         raw = session.get(field)
         if not isinstance(raw, str):
             raw = session[field] = hashlib.sha1(os.urandom(64)).hexdigest()
-        setattr(g, field, _signer(secret).dumps(raw))
+        setattr(g, field, _signer(secret_key).dumps(raw))
     return g.get(field)
 
 
@@ -71,8 +73,7 @@ def masked_token_width() -> int:
     time stamp). Shared pages count on it to compress around form tokens; each request
     checks its tokens have this width, so a different token format costs only that saving.
     """
-    signer = _signer(current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key)
-    return len(mask_token(signer.dumps(hashlib.sha1(b"").hexdigest())))
+    return len(mask_token(_signer().dumps(hashlib.sha1(b"").hexdigest())))
 
 
 def unmask_token(masked: str) -> str | None:
@@ -108,8 +109,6 @@ def masked_csrf_token(secret_key: str | None = None, token_key: str | None = Non
     token = signed_csrf_token(secret_key, token_key)
     if token == TOKEN_PLACEHOLDER:
         return token
-    if not has_request_context():
-        return mask_token(token)
     kept = request.environ.get(_MASKED)
     # A token made afresh in this request (a new session at sign-in) gets a mask of its own.
     if kept is None or kept[0] != token:

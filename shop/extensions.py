@@ -60,7 +60,9 @@ class ShopSessionInterface(SecureCookieSessionInterface):
 class ShopLimiter(Limiter):
     """Flask-Limiter, which lets a request its filters exempt go before doing any work."""
 
-    def _check_request_limit(self, callable_name: str | None = None, in_middleware: bool = True):
+    def _check_request_limit(
+        self, callable_name: str | None = None, in_middleware: bool = True
+    ) -> None:
         # Flask-Limiter asks its filters only after naming the request and gathering and
         # sorting its limits: on a page served from the cache, that was a twentieth of it.
         if in_middleware and any(exempt() for exempt in self._request_filters):

@@ -500,18 +500,19 @@ def _remembered_kit(
     """Choose the kit once per catalogue for the same protocol, skin and answers.
 
     `needs` follow from those three, so they need no place in the key (printing them for one
-    cost a third of a plan). The protocol is known by the object itself: its id in the key,
-    and the object kept beside the answer, since a freed object's id can be reused.
+    cost a third of a plan). The protocol is known by the object itself, not by slug and
+    version: callers of the engine may pass changed copies under the same ones. Its id is in
+    the key and the object is kept beside the answer, which keeps it alive, so no other
+    protocol can take that id while the entry lives.
     """
 
     def choose() -> tuple[Protocol, PlanKit | None, tuple[Substitution, ...]]:
         kit, substitutions = _choose_kit(protocol, profile, screening, needs, catalogue)
         return protocol, kit, tuple(substitutions)  # kept, so never changed by a caller
 
-    key = ("kit", id(protocol), profile, screening)
-    chosen_for, kit, substitutions = catalogue.remembered(key, choose)
-    if chosen_for is not protocol:
-        chosen_for, kit, substitutions = choose()
+    _protocol, kit, substitutions = catalogue.remembered(
+        ("kit", id(protocol), profile, screening), choose
+    )
     return kit, list(substitutions)
 
 
